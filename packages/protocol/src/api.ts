@@ -1,0 +1,66 @@
+/** Shapes of the backend HTTP API, shared by the gateway and the Node SDK. */
+
+export type SendStatus = 'routed' | 'queued' | 'no_channel';
+
+export interface CreateChannelRequest {
+  clientId?: string;
+  durationMinutes?: number;
+}
+export interface CreateChannelResponse {
+  clientId: string;
+  token: string;
+  /** ISO 8601 time at which the token stops being valid. */
+  expiresAt: string;
+}
+export interface SendMessageRequest {
+  message: string;
+}
+export interface SendMessageResponse {
+  status: SendStatus;
+}
+export interface BatchSendRequest {
+  messages: Array<{ clientId: string; message: string }>;
+}
+export interface BatchSendResult {
+  clientId: string;
+  status: SendStatus | 'invalid';
+  /** Present when `status` is `invalid`: what was wrong with this item. */
+  error?: ApiError;
+}
+export interface BatchSendResponse {
+  results: BatchSendResult[];
+}
+export interface ChannelInfo {
+  clientId: string;
+  connected: boolean;
+  /** ISO 8601 time at which the last live token expires. */
+  expiresAt: string;
+  /** Node that holds the socket, when connected. */
+  node?: string;
+  /** ISO 8601 time at which the current socket opened, when connected. */
+  connectedAt?: string;
+}
+
+/** Error codes in `{"error":{"code","message"}}` answers. */
+export const ApiErrorCode = {
+  INVALID_JSON: 'invalid_json',
+  INVALID_FIELD: 'invalid_field',
+  UNAUTHORIZED: 'unauthorized',
+  NOT_FOUND: 'not_found',
+  PAYLOAD_TOO_LARGE: 'payload_too_large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+  UNAVAILABLE: 'unavailable',
+  INTERNAL: 'internal',
+} as const;
+export type ApiErrorCodeValue = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
+
+export interface ApiError {
+  code: ApiErrorCodeValue;
+  message: string;
+  /** The request field the error is about, when there is one (e.g. `clientId`, `messages[3].message`). */
+  field?: string;
+}
+export interface ApiErrorBody {
+  error: ApiError;
+}

@@ -1,0 +1,123 @@
+/**
+ * Frames on the WebSocket, all JSON text frames. The token never travels in a URL: it is the first
+ * frame the client sends (`hello`). Until the gateway answers `open`, nothing else is allowed.
+ *
+ *   client                         gateway
+ *     | -- hello {token, resume?} --> |   token checked, ownership claimed, buffer read
+ *     | <-- open {clientId, epoch} -- |
+ *     | <-- gap {…}  (if something could not be replayed)
+ *     | <-- msg {seq, data} ...       |   replayed, then live, in seq order, no duplicates
+ *     | -- ping --> / <-- pong --     |
+ *     | <-- close(code, reason) ----- |   codes in close-codes.ts say whether to reconnect
+ */
+
+/** Where a client stands in its message stream: the epoch of the stream and the last seq it saw. */
+export interface StreamPosition {
+  /** Changes whenever the client's stream starts over (channel deleted and created again, Redis data lost). */
+  readonly epoch: string;
+  /** Sequence number of the last message seen; messages are numbered from 1 within an epoch. */
+  readonly seq: number;
+}
+
+export interface HelloFrame {
+  readonly type: 'hello';
+  readonly token: string;
+  /** Present when the client reconnects and wants what it missed since this position. */
+  readonly resume?: StreamPosition;
+}
+export interface PingFrame {
+  readonly type: 'ping';
+}
+export type ClientFrame = HelloFrame | PingFrame;
+
+export interface OpenFrame {
+  readonly type: 'open';
+  readonly clientId: string;
+  readonly epoch: string;
+  /** Milliseconds since the epoch at which the token stops being valid. */
+  readonly expiresAt: number;
+}
+export interface MessageFrame {
+  readonly type: 'msg';
+  readonly seq: number;
+  /** Exactly the string given to send. */
+  readonly data: string;
+}
+/**
+ * Messages the client should have had but that the gateway can no longer replay.
+ * `reason: 'expired'` means they fell out of the buffer window (seqs `from`…`to` inclusive);
+ * `reason: 'epoch'` means the stream started over, so the client's position means nothing any more.
+ * `reason: 'position'` means the client presented a position the gateway does not know (from the future or malformed).
+ */
+export interface GapFrame {
+  readonly type: 'gap';
+  readonly reason: 'expired' | 'epoch' | 'position';
+  readonly from?: number;
+  readonly to?: number;
+}
+export interface PongFrame {
+  readonly type: 'pong';
+}
+export type ServerFrame = OpenFrame | MessageFrame | GapFrame | PongFrame;
+
+const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * Parses a frame from a client, or returns undefined when it is not one the protocol allows.
+ * Strict on purpose: anything unexpected closes the socket with PROTOCOL_ERROR.
+ */
+export function parseClientFrame(text: string): ClientFrame | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const frame = value as Record<string, unknown>;
+  if (frame.type === 'ping') return { type: 'ping' };
+  if (frame.type !== 'hello') return undefined;
+  const token = frame.token;
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined;
+  if (frame.resume === undefined) return { type: 'hello', token };
+  const resume = parsePosition(frame.resume);
+  return resume ? { type: 'hello', token, resume } : undefined;
+}
+
+function parsePosition(value: unknown): StreamPosition | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { epoch, seq } = value as Record<string, unknown>;
+  if (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > 64) return undefined;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  return { epoch, seq };
+}
+
+/** Serialises a message frame; the gateway does this once per message, on the node that owns the socket. */
+export function encodeMessageFrame(seq: number, data: string): string {
+  return `{"type":"msg","seq":${seq},"data":${JSON.stringify(data)}}`;
+}
+
+export function encodeServerFrame(frame: ServerFrame): string {
+  return frame.type === 'msg' ? encodeMessageFrame(frame.seq, frame.data) : JSON.stringify(frame);
+}
+
+/** Parses a frame from the gateway (used by clients); undefined when it is not a known frame. */
+export function parseServerFrame(text: string): ServerFrame | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const frame = value as { type?: unknown };
+  switch (frame.type) {
+    case 'open':
+    case 'msg':
+    case 'gap':
+    case 'pong':
+      return value as ServerFrame;
+    default:
+      return undefined;
+  }
+}

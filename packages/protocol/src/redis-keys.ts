@@ -1,0 +1,38 @@
+/**
+ * Redis key and channel names, in one place so every node (and any tool reading Redis) agrees.
+ *
+ * Keys of one client share a hash tag, so a Lua script can touch all of them in Redis Cluster.
+ * A client ID containing a brace would end the tag early, so such IDs are tagged by their base64url form.
+ */
+export interface RedisKeys {
+  /** Hash: the client's channel (generation, stream epoch/seq, expiry, owner). */
+  channel(clientId: string): string;
+  /** Sorted set: the client's recent messages, scored by seq. */
+  buffer(clientId: string): string;
+  /** String: SHA-256 hex of a token → the client it opens and the channel generation it belongs to. */
+  token(tokenHash: string): string;
+  /** Pub/sub channel each node subscribes to: deliveries and control messages for sockets it holds. */
+  nodeInbox(nodeId: string): string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  if (/[{}]/.test(prefix)) throw new Error('Redis key prefix must not contain braces');
+  return {
+    channel: (clientId) => `${prefix}{${clientTag(clientId)}}:ch`,
+    buffer: (clientId) => `${prefix}{${clientTag(clientId)}}:buf`,
+    token: (tokenHash) => `${prefix}tok:${tokenHash}`,
+    nodeInbox: (nodeId) => `${prefix}node:${nodeId}`,
+  };
+}
+
+function clientTag(clientId: string): string {
+  if (!clientId.includes('{') && !clientId.includes('}')) return clientId;
+  return 'b64:' + base64url(clientId);
+}
+
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
