@@ -92,9 +92,17 @@ function parsePosition(value: unknown): StreamPosition | undefined {
   return { epoch, seq };
 }
 
-/** Serialises a message frame; the gateway does this once per message, on the node that owns the socket. */
+/** Serialises a message frame. */
 export function encodeMessageFrame(seq: number, data: string): string {
-  return `{"type":"msg","seq":${seq},"data":${JSON.stringify(data)}}`;
+  return messageFrameFromEncoded(seq, JSON.stringify(data));
+}
+
+/**
+ * A message frame from data that is already a JSON string literal: the sending node encodes the message
+ * once, and the owning node only splices in the seq.
+ */
+export function messageFrameFromEncoded(seq: number, encodedData: string): string {
+  return `{"type":"msg","seq":${seq},"data":${encodedData}}`;
 }
 
 export function encodeServerFrame(frame: ServerFrame): string {

@@ -1,0 +1,143 @@
+import { ulid } from 'ulid';
+import {
+  expiredGap,
+  planReplay,
+  type AttachRequest,
+  type AttachResult,
+  type BufferLimits,
+  type BufferedMessage,
+  type ChannelInfo,
+  type ChannelStore,
+  type Owner,
+  type SendResult,
+} from './channel-store.js';
+import type { MemoryInboxHub } from './node-inbox-memory.js';
+
+interface StoredMessage extends BufferedMessage {
+  readonly sentAt: number;
+}
+
+interface MemoryChannel {
+  generation: string;
+  epoch: string;
+  expiresAt: number;
+  lastSeq: number;
+  deliveredSeq: number;
+  owner?: Owner & { connectedAt: number };
+  buffer: StoredMessage[];
+  bufferBytes: number;
+}
+
+/**
+ * Single-node channel store: the same guarantees as the Redis one, in a Map. Expired channels are swept
+ * once a minute so memory is bounded by live channels.
+ */
+export class MemoryChannelStore implements ChannelStore {
+  private readonly channels = new Map<string, MemoryChannel>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly hub: MemoryInboxHub,
+    private readonly limits: BufferLimits,
+    now: () => number,
+  ) {
+    this.sweeper = setInterval(() => {
+      const at = now();
+      for (const [clientId, channel] of this.channels) if (channel.expiresAt <= at) this.channels.delete(clientId);
+    }, 60_000);
+    this.sweeper.unref();
+  }
+
+  async open(clientId: string, expiresAt: number, now: number): Promise<string> {
+    const existing = this.live(clientId, now);
+    if (existing) {
+      existing.expiresAt = Math.max(existing.expiresAt, expiresAt);
+      return existing.generation;
+    }
+    const channel: MemoryChannel = { generation: ulid(), epoch: ulid(), expiresAt, lastSeq: 0, deliveredSeq: 0, buffer: [], bufferBytes: 0 };
+    this.channels.set(clientId, channel);
+    return channel.generation;
+  }
+
+  async send(clientId: string, encodedData: string, now: number): Promise<SendResult> {
+    const channel = this.live(clientId, now);
+    if (!channel) return { status: 'no_channel' };
+    const seq = ++channel.lastSeq;
+    channel.buffer.push({ seq, encodedData, sentAt: now });
+    channel.bufferBytes += encodedData.length;
+    this.trim(channel, now);
+    if (channel.owner && this.hub.publish(channel.owner.nodeId, { kind: 'deliver', clientId, seq, encodedData })) {
+      return { status: 'routed', seq };
+    }
+    return { status: 'queued', seq };
+  }
+
+  async attach(request: AttachRequest): Promise<AttachResult> {
+    const channel = this.channels.get(request.clientId);
+    if (!channel || channel.generation !== request.generation) return { kind: 'invalid' };
+    if (channel.expiresAt <= request.now) return { kind: 'expired' };
+    const previous = channel.owner;
+    channel.owner = { ...request.owner, connectedAt: request.now };
+    this.trim(channel, request.now);
+    const plan = planReplay(channel.epoch, channel.lastSeq, channel.deliveredSeq, request.resume);
+    const replay = channel.buffer.filter((message) => message.seq >= plan.from).map(({ seq, encodedData }) => ({ seq, encodedData }));
+    const gap = plan.gap ?? expiredGap(plan.from, channel.lastSeq, replay);
+    const previousOwner = previous && !sameOwner(previous, request.owner) ? { nodeId: previous.nodeId, connectionId: previous.connectionId } : undefined;
+    return { kind: 'attached', epoch: channel.epoch, replayFrom: plan.from, replay, ...(gap ? { gap } : {}), ...(previousOwner ? { previousOwner } : {}) };
+  }
+
+  async detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number): Promise<boolean> {
+    const channel = this.channels.get(clientId);
+    if (!channel || channel.epoch !== epoch) return false;
+    channel.deliveredSeq = Math.max(channel.deliveredSeq, deliveredSeq);
+    if (!channel.owner || !sameOwner(channel.owner, owner)) return false;
+    delete channel.owner;
+    return true;
+  }
+
+  async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
+    const channel = this.live(clientId, now);
+    if (!channel) return undefined;
+    return { clientId, expiresAt: channel.expiresAt, ...(channel.owner ? { owner: { ...channel.owner } } : {}) };
+  }
+
+  async delete(clientId: string, now: number): Promise<boolean> {
+    const channel = this.live(clientId, now);
+    this.channels.delete(clientId);
+    if (!channel) return false;
+    if (channel.owner) this.hub.publish(channel.owner.nodeId, { kind: 'revoked', clientId, connectionId: channel.owner.connectionId });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+
+  private live(clientId: string, now: number): MemoryChannel | undefined {
+    const channel = this.channels.get(clientId);
+    return channel && channel.expiresAt > now ? channel : undefined;
+  }
+
+  /** Drops the oldest messages beyond the count, byte and age limits, always keeping the newest one. */
+  private trim(channel: MemoryChannel, now: number): void {
+    const cutoff = now - this.limits.ttlMs;
+    let drop = 0;
+    let bytes = channel.bufferBytes;
+    let count = channel.buffer.length;
+    while (count > 1) {
+      const oldest = channel.buffer[drop]!;
+      if (count <= this.limits.maxMessages && bytes <= this.limits.maxBytes && oldest.sentAt >= cutoff) break;
+      bytes -= oldest.encodedData.length;
+      drop++;
+      count--;
+    }
+    if (drop > 0) {
+      channel.buffer.splice(0, drop);
+      channel.bufferBytes = bytes;
+    }
+  }
+}
+
+function sameOwner(a: Owner, b: Owner): boolean {
+  return a.nodeId === b.nodeId && a.connectionId === b.connectionId;
+}

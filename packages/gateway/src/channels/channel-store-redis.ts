@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import { ulid } from 'ulid';
+import type { RedisKeys } from '@channel-gateway/protocol';
+import {
+  expiredGap,
+  planReplay,
+  type AttachRequest,
+  type AttachResult,
+  type BufferLimits,
+  type BufferedMessage,
+  type ChannelInfo,
+  type ChannelStore,
+  type Owner,
+  type SendResult,
+} from './channel-store.js';
+import { defineScript, type ScriptCall } from './redis-scripts.js';
+
+const SEND_STATUS = ['no_channel', 'queued', 'routed'] as const;
+
+/**
+ * Channels in Redis: a hash per client (`gen`, `epoch`, `seq`, `dlv`, `exp`, `own`, `cat`, `bb`) and a sorted
+ * set buffer, both under the client's hash tag, changed only by the scripts in redis-scripts/.
+ */
+export class RedisChannelStore implements ChannelStore {
+  private readonly scripts: { open: ScriptCall; send: ScriptCall; attach: ScriptCall; detach: ScriptCall; remove: ScriptCall };
+  private readonly inboxPrefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly limits: BufferLimits,
+  ) {
+    this.inboxPrefix = keys.nodeInbox('');
+    this.scripts = {
+      open: defineScript(redis, 'cgOpen', 'open.lua', 2),
+      send: defineScript(redis, 'cgSend', 'send.lua', 2, true),
+      attach: defineScript(redis, 'cgAttach', 'attach.lua', 2, true),
+      detach: defineScript(redis, 'cgDetach', 'detach.lua', 1),
+      remove: defineScript(redis, 'cgDelete', 'delete.lua', 2),
+    };
+  }
+
+  async open(clientId: string, expiresAt: number, now: number): Promise<string> {
+    return String(await this.scripts.open(this.keys.channel(clientId), this.keys.buffer(clientId), expiresAt, ulid(), ulid(), now));
+  }
+
+  async send(clientId: string, encodedData: string, now: number): Promise<SendResult> {
+    const { maxMessages, maxBytes, ttlMs } = this.limits;
+    const [status, seq] = (await this.scripts.send(
+      this.keys.channel(clientId),
+      this.keys.buffer(clientId),
+      encodedData,
+      now,
+      maxMessages,
+      maxBytes,
+      ttlMs,
+      this.inboxPrefix,
+      clientId,
+    )) as [number, number];
+    const name = SEND_STATUS[status] ?? 'no_channel';
+    return name === 'no_channel' ? { status: name } : { status: name, seq };
+  }
+
+  async attach(request: AttachRequest): Promise<AttachResult> {
+    const { maxMessages, maxBytes, ttlMs } = this.limits;
+    const reply = (await this.scripts.attach(
+      this.keys.channel(request.clientId),
+      this.keys.buffer(request.clientId),
+      request.generation,
+      ownerValue(request.owner),
+      request.now,
+      request.resume?.epoch ?? '',
+      maxMessages,
+      maxBytes,
+      ttlMs,
+      request.resume?.seq ?? 0,
+    )) as string[];
+    if (reply[0] === 'invalid') return { kind: 'invalid' };
+    if (reply[0] === 'expired') return { kind: 'expired' };
+    const [, epoch = '', previous = '', lastSeqText = '0', deliveredText = '0', ...members] = reply;
+    const lastSeq = Number(lastSeqText);
+    const plan = planReplay(epoch, lastSeq, Number(deliveredText), request.resume);
+    const replay = members.map(parseMember);
+    const gap = plan.gap ?? expiredGap(plan.from, lastSeq, replay);
+    const previousOwner = previous && previous !== ownerValue(request.owner) ? parseOwner(previous) : undefined;
+    return { kind: 'attached', epoch, replayFrom: plan.from, replay, ...(gap ? { gap } : {}), ...(previousOwner ? { previousOwner } : {}) };
+  }
+
+  async detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number): Promise<boolean> {
+    return (await this.scripts.detach(this.keys.channel(clientId), ownerValue(owner), epoch, deliveredSeq)) === 1;
+  }
+
+  async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
+    const [exp, own, cat] = await this.redis.hmget(this.keys.channel(clientId), 'exp', 'own', 'cat');
+    const expiresAt = Number(exp);
+    if (!exp || expiresAt <= now) return undefined;
+    const owner = own ? parseOwner(own) : undefined;
+    return { clientId, expiresAt, ...(owner ? { owner: { ...owner, connectedAt: Number(cat) } } : {}) };
+  }
+
+  async delete(clientId: string, now: number): Promise<boolean> {
+    return (await this.scripts.remove(this.keys.channel(clientId), this.keys.buffer(clientId), now, this.inboxPrefix, clientId)) === 1;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function ownerValue(owner: Owner): string {
+  return `${owner.nodeId} ${owner.connectionId}`;
+}
+
+function parseOwner(value: string): Owner {
+  const space = value.indexOf(' ');
+  return { nodeId: value.slice(0, space), connectionId: value.slice(space + 1) };
+}
+
+/** Buffer members are "<seq> <sentAt> <encodedData>". */
+function parseMember(member: string): BufferedMessage {
+  const seqEnd = member.indexOf(' ');
+  const sentEnd = member.indexOf(' ', seqEnd + 1);
+  return { seq: Number(member.slice(0, seqEnd)), encodedData: member.slice(sentEnd + 1) };
+}

@@ -1,0 +1,119 @@
+import type { GapFrame, SendStatus, StreamPosition } from '@channel-gateway/protocol';
+
+/** The socket that holds a client: `<nodeId> <connectionId>`. Node IDs have no spaces. */
+export interface Owner {
+  readonly nodeId: string;
+  readonly connectionId: string;
+}
+
+export interface ChannelInfo {
+  readonly clientId: string;
+  /** Latest expiry of the channel's tokens (ms since the Unix epoch). */
+  readonly expiresAt: number;
+  readonly owner?: Owner & { readonly connectedAt: number };
+}
+
+/** A message kept in the client's buffer. `encodedData` is the message already JSON-encoded as a string literal. */
+export interface BufferedMessage {
+  readonly seq: number;
+  readonly encodedData: string;
+}
+
+export interface BufferLimits {
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly ttlMs: number;
+}
+
+export interface AttachRequest {
+  readonly clientId: string;
+  /** From the token; a mismatch means the channel was deleted since the token was issued. */
+  readonly generation: string;
+  readonly owner: Owner;
+  readonly now: number;
+  readonly resume?: StreamPosition;
+}
+
+export type AttachResult =
+  | { readonly kind: 'invalid' }
+  | { readonly kind: 'expired' }
+  | {
+      readonly kind: 'attached';
+      readonly epoch: string;
+      /** Replay starts at this seq: the socket has (or is not owed) everything before it. */
+      readonly replayFrom: number;
+      /** Messages to replay, in seq order. */
+      readonly replay: readonly BufferedMessage[];
+      /** Set when the client must be told that something could not be replayed. */
+      readonly gap?: GapFrame;
+      /** The socket this one replaced, if another one held the client. */
+      readonly previousOwner?: Owner;
+    };
+
+export interface SendResult {
+  readonly status: SendStatus;
+  /** Position given to the message (absent for `no_channel`). */
+  readonly seq?: number;
+}
+
+/**
+ * A client's channel: lifetime and generation, its message stream (epoch, seq, buffer) and which socket
+ * owns it. One store, because a send must append to the buffer, read the owner and publish to the owning
+ * node atomically (one Redis round trip), and a socket must claim ownership and read the buffer atomically,
+ * so that every message is either replayed or delivered live, never neither.
+ */
+export interface ChannelStore {
+  /** Creates the channel, or extends its lifetime to `expiresAt` if later. Returns the generation for new tokens. */
+  open(clientId: string, expiresAt: number, now: number): Promise<string>;
+
+  /**
+   * Gives the message the next seq, appends it to the buffer (trimmed to the limits, never below the newest
+   * message) and, when a socket owns the client, publishes it to the owning node's inbox.
+   * `routed` when a node received the publish, `queued` when no socket (or no live node) holds the client,
+   * `no_channel` when the channel does not exist or has expired. Messages are numbered in call order.
+   */
+  send(clientId: string, encodedData: string, now: number): Promise<SendResult>;
+
+  /**
+   * Makes `owner` the client's socket (the newest wins) and returns the buffered messages it should get:
+   * after `resume.seq` when the position is valid, otherwise after the last message a socket delivered.
+   */
+  attach(request: AttachRequest): Promise<AttachResult>;
+
+  /**
+   * The socket closed having delivered up to `deliveredSeq` in `epoch`. Releases ownership if `owner` still
+   * holds it; returns whether it did (false when a newer socket had taken over).
+   */
+  detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number): Promise<boolean>;
+
+  /** The live channel, or undefined when there is none (never created, deleted or expired). */
+  info(clientId: string, now: number): Promise<ChannelInfo | undefined>;
+
+  /**
+   * Deletes the channel and its buffer, revoking every token issued for it, and tells the owning node to
+   * close the socket. Returns false when there was no live channel.
+   */
+  delete(clientId: string, now: number): Promise<boolean>;
+
+  close(): Promise<void>;
+}
+
+/** Which messages a socket gets, and which gap it is told about, given where it stands. Shared by both stores. */
+export function planReplay(
+  epoch: string,
+  lastSeq: number,
+  deliveredSeq: number,
+  resume: StreamPosition | undefined,
+): { from: number; gap?: GapFrame } {
+  if (!resume) return { from: deliveredSeq + 1 };
+  if (resume.epoch !== epoch) return { from: deliveredSeq + 1, gap: { type: 'gap', reason: 'epoch' } };
+  if (resume.seq > lastSeq) return { from: deliveredSeq + 1, gap: { type: 'gap', reason: 'position' } };
+  return { from: resume.seq + 1 };
+}
+
+/** The gap between where replay should start and the oldest message still buffered, if any. */
+export function expiredGap(from: number, lastSeq: number, replay: readonly BufferedMessage[]): GapFrame | undefined {
+  if (from > lastSeq) return undefined;
+  const oldest = replay[0]?.seq ?? lastSeq + 1;
+  return oldest > from ? { type: 'gap', reason: 'expired', from, to: oldest - 1 } : undefined;
+}

@@ -1,0 +1,24 @@
+/** What one node tells another about sockets it holds. */
+export type InboxMessage =
+  /** A message for a client whose socket this node holds. */
+  | { readonly kind: 'deliver'; readonly clientId: string; readonly seq: number; readonly encodedData: string }
+  /** A newer socket took the client: close `connectionId` with REPLACED. */
+  | { readonly kind: 'replaced'; readonly clientId: string; readonly connectionId: string }
+  /** The channel was deleted: close `connectionId` with INVALID_TOKEN. */
+  | { readonly kind: 'revoked'; readonly clientId: string; readonly connectionId: string };
+
+/**
+ * Routing between nodes: one inbox (one pub/sub subscription) per node, not one per client.
+ * At most once: a message published while the node is not subscribed is lost, which is why every
+ * `deliver` is also in the client's buffer and a reconnecting client replays from there.
+ * Messages from one publisher to one node arrive in publish order.
+ */
+export interface NodeInbox {
+  /** Sends to a node's inbox; resolves to whether some node was subscribed to receive it. */
+  publish(nodeId: string, message: InboxMessage): Promise<boolean>;
+  /** Starts receiving this node's messages. Call once. */
+  subscribe(nodeId: string, handler: (message: InboxMessage) => void): Promise<void>;
+  /** True while the subscription is in place (part of /readyz). */
+  isLive(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,143 @@
+/**
+ * The one configuration module: every setting is an environment variable with the CG_ prefix,
+ * validated once at start-up. An invalid value stops the process with a message naming the variable.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from '@channel-gateway/protocol';
+
+const PREFIX = 'CG_';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+/** Each key is the variable name without the prefix; defaults are documented in README.md. */
+const schema = z.object({
+  /** TCP port for HTTP and WebSocket; 0 picks a free one (tests). */
+  PORT: integer(0, 65_535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** redis://, rediss:// (TLS) URL, with ACL user and password if needed. Unset: in-memory stores, one node. */
+  REDIS_URL: z.string().url().optional(),
+  /** Comma-separated API keys accepted as `Authorization: Bearer <key>`. Unset: one is generated and printed. */
+  API_KEYS: list.optional(),
+  /** Unique per node; names the node's pub/sub inbox and its ownership entries. */
+  NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64').optional(),
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  KEY_PREFIX: z.string().regex(/^[^{}\s]{0,64}$/, 'at most 64 characters, no braces or spaces').default('cg:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Comma-separated origins allowed to open sockets (e.g. https://app.example). Unset: any origin. */
+  ALLOWED_ORIGINS: list.optional(),
+  /** Largest frame a client may send; clients only say hello and ping. */
+  MAX_INBOUND_FRAME_BYTES: integer(256, 1_048_576).default(DEFAULT_MAX_INBOUND_FRAME_BYTES),
+  /** Bytes queued for a socket that reads too slowly before it is closed as SLOW_CONSUMER. */
+  MAX_BACKPRESSURE_BYTES: integer(16_384, 64 * 1_048_576).default(1_048_576),
+  /** Time a new socket has to send its hello. */
+  HELLO_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  /** Seconds without any frame (the client pings) before a socket is considered dead. */
+  IDLE_TIMEOUT_SECONDS: integer(8, 960).default(120),
+  /** Largest HTTP request body; larger ones are refused with 413 before they are read whole. */
+  MAX_BODY_BYTES: integer(1_024, 64 * 1_048_576).default(4 * 1_048_576),
+  /** Take the client address from X-Forwarded-For (set only behind a load balancer that overwrites it). */
+  TRUST_PROXY: flag.default(false),
+  /** New sockets per second allowed from one IP address (burst: twice this). */
+  CONNECTS_PER_SECOND_PER_IP: integer(1, 1_000_000).default(50),
+  /** Per-client buffer: most messages kept for replay. */
+  BUFFER_MAX_MESSAGES: integer(1, 100_000).default(100),
+  /** Per-client buffer: most bytes (of message text) kept for replay. */
+  BUFFER_MAX_BYTES: integer(1_024, 64 * 1_048_576).default(256 * 1_024),
+  /** Per-client buffer: how long a message is kept for replay. */
+  BUFFER_TTL_SECONDS: integer(1, 86_400).default(300),
+  /** Time a draining node gives its clients to move before it exits. */
+  DRAIN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  /** permessage-deflate; off by default (CPU and memory per socket). */
+  COMPRESSION: flag.default(false),
+});
+
+export type GatewayConfig = {
+  port: number;
+  host: string;
+  redisUrl: string | undefined;
+  apiKeys: string[];
+  /** True when no key was configured and one was generated for this run. */
+  apiKeyGenerated: boolean;
+  nodeId: string;
+  keyPrefix: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  allowedOrigins: string[] | undefined;
+  maxInboundFrameBytes: number;
+  maxBackpressureBytes: number;
+  helloTimeoutMs: number;
+  idleTimeoutSeconds: number;
+  maxBodyBytes: number;
+  connectsPerSecondPerIp: number;
+  trustProxy: boolean;
+  buffer: { maxMessages: number; maxBytes: number; ttlSeconds: number };
+  drainTimeoutMs: number;
+  compression: boolean;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** Prefixed variables that no setting reads (probably typos). */
+  unknownVariables: string[];
+}
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): LoadedConfig {
+  const raw: Record<string, string> = {};
+  const unknownVariables: string[] = [];
+  const known = new Set(Object.keys(schema.shape));
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(PREFIX) || value === undefined || value === '') continue;
+    const key = name.slice(PREFIX.length);
+    if (known.has(key)) raw[key] = value;
+    else unknownVariables.push(name);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${PREFIX}${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const c = parsed.data;
+  const apiKeys = c.API_KEYS ?? [];
+  const apiKeyGenerated = apiKeys.length === 0;
+  if (apiKeyGenerated) apiKeys.push(randomBytes(24).toString('base64url'));
+  return {
+    unknownVariables,
+    config: {
+      port: c.PORT,
+      host: c.HOST,
+      redisUrl: c.REDIS_URL,
+      apiKeys,
+      apiKeyGenerated,
+      nodeId: c.NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`,
+      keyPrefix: c.KEY_PREFIX,
+      logLevel: c.LOG_LEVEL,
+      allowedOrigins: c.ALLOWED_ORIGINS,
+      maxInboundFrameBytes: c.MAX_INBOUND_FRAME_BYTES,
+      maxBackpressureBytes: c.MAX_BACKPRESSURE_BYTES,
+      helloTimeoutMs: c.HELLO_TIMEOUT_MS,
+      idleTimeoutSeconds: c.IDLE_TIMEOUT_SECONDS,
+      maxBodyBytes: c.MAX_BODY_BYTES,
+      connectsPerSecondPerIp: c.CONNECTS_PER_SECOND_PER_IP,
+      trustProxy: c.TRUST_PROXY,
+      buffer: { maxMessages: c.BUFFER_MAX_MESSAGES, maxBytes: c.BUFFER_MAX_BYTES, ttlSeconds: c.BUFFER_TTL_SECONDS },
+      drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
+      compression: c.COMPRESSION,
+    },
+  };
+}
+
+/** A full configuration for in-process use (tests, embedding), with overrides. */
+export function configWith(overrides: Partial<GatewayConfig>): GatewayConfig {
+  const { config } = loadConfig({});
+  return { ...config, ...overrides };
+}

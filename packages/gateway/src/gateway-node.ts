@@ -1,0 +1,123 @@
+/**
+ * One gateway node: stores, the HTTP API and the WebSocket endpoint on one uWS app and port.
+ *
+ *   POST /v1/channels/{id}/messages ─▶ ChannelService ─▶ ChannelStore.send ─(pub/sub)─▶ owning node's inbox
+ *   owning node: NodeInbox ─▶ ConnectionRegistry ─▶ Connection.deliver ─▶ socket
+ */
+import { CloseCode } from '@channel-gateway/protocol';
+import { ChannelService } from './channels/channel-service.js';
+import { createStores, type Stores } from './channels/stores.js';
+import { systemClock, type Clock } from './clock.js';
+import type { GatewayConfig } from './config.js';
+import { createHttpApp } from './http/http-app.js';
+import { serveFetch } from './http/uws-fetch.js';
+import { createLogger, type Logger } from './logger.js';
+import { GatewayMetrics } from './ops/metrics.js';
+import { ConnectionRegistry } from './sockets/connection-registry.js';
+import { SocketServer } from './sockets/socket-server.js';
+import { closeListenSocket, listenPort, loadUws, type UsListenSocket } from './sockets/uws.js';
+
+export interface GatewayNodeOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Supply stores (tests share a memory hub between in-process nodes); default from the config. */
+  stores?: Stores;
+}
+
+export class GatewayNode {
+  readonly metrics = new GatewayMetrics();
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly stores: Stores;
+  private readonly registry: ConnectionRegistry;
+  private readonly sockets: SocketServer;
+  private listenSocket: UsListenSocket | undefined;
+  private draining = false;
+  private boundPort = 0;
+
+  constructor(
+    readonly config: GatewayConfig,
+    options: GatewayNodeOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger(config.logLevel, config.nodeId);
+    this.stores = options.stores ?? createStores(config, this.clock, this.metrics, this.logger);
+    this.registry = new ConnectionRegistry(this.metrics);
+    this.sockets = new SocketServer({
+      config,
+      nodeId: config.nodeId,
+      tokens: this.stores.tokens,
+      channels: this.stores.channels,
+      inbox: this.stores.inbox,
+      registry: this.registry,
+      clock: this.clock,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Subscribes to the node's inbox and starts listening; resolves with the bound port. */
+  async start(): Promise<number> {
+    const { uws, build, skipped } = loadUws();
+    this.metrics.uwsBuild.set({ build }, 1);
+    this.logger.info({ build, skipped }, 'uWebSockets.js loaded');
+    await this.stores.inbox.subscribe(this.config.nodeId, (message) => this.registry.dispatch(message));
+
+    const app = uws.App();
+    this.sockets.mount(app);
+    const service = new ChannelService(this.stores.tokens, this.stores.channels, this.clock, this.metrics);
+    const http = createHttpApp({
+      service,
+      apiKeys: this.config.apiKeys,
+      metrics: this.metrics,
+      readiness: { notReadyBecause: () => this.notReadyBecause() },
+      storesReachable: () => this.stores.isReachable(),
+      logger: this.logger,
+    });
+    serveFetch(app, (request) => http.fetch(request), {
+      maxBodyBytes: this.config.maxBodyBytes,
+      onError: (error) => this.logger.error({ err: error.message }, 'http handler failed'),
+    });
+
+    this.listenSocket = await new Promise<UsListenSocket>((resolve, reject) => {
+      app.listen(this.config.host, this.config.port, (socket) => (socket ? resolve(socket) : reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}`))));
+    });
+    this.boundPort = listenPort(this.listenSocket);
+    this.logger.info({ port: this.boundPort, host: this.config.host, stores: this.stores.kind }, 'listening');
+    return this.boundPort;
+  }
+
+  notReadyBecause(): string | undefined {
+    if (this.draining) return 'draining';
+    if (!this.stores.isReachable()) return 'redis unreachable';
+    if (!this.stores.inbox.isLive()) return 'inbox subscription not live';
+    return undefined;
+  }
+
+  /**
+   * Graceful drain: stop accepting sockets, fail /readyz, tell clients to reconnect elsewhere, release
+   * ownership, close the stores. Bounded by the drain timeout.
+   */
+  async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.sockets.stopAccepting();
+    const moved = this.sockets.closeAll(CloseCode.DRAINING);
+    this.logger.info({ sockets: moved }, 'draining');
+    await this.stop();
+  }
+
+  /** Stops listening and closes everything (sockets are dropped as they are). */
+  async stop(): Promise<void> {
+    if (this.listenSocket) closeListenSocket(this.listenSocket);
+    this.listenSocket = undefined;
+    this.sockets.closeAll(CloseCode.DRAINING);
+    await this.sockets.settle();
+    this.sockets.stop();
+    await this.stores.close();
+  }
+}

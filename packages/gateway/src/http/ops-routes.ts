@@ -1,0 +1,39 @@
+/**
+ * Unauthenticated, cheap routes: health, readiness, metrics, the GAE-compatible browser script, the OpenAPI document.
+ */
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import type { GatewayMetrics } from '../ops/metrics.js';
+
+export interface Readiness {
+  /** Undefined when ready, otherwise why not. */
+  notReadyBecause(): string | undefined;
+}
+
+export function opsRoutes(metrics: GatewayMetrics, readiness: Readiness): Hono {
+  const ops = new Hono();
+  const jsapi = readOptional(() => new URL(import.meta.resolve('@channel-gateway/client/jsapi')));
+  const openapi = readOptional(() => new URL('../../../../docs/openapi.yaml', import.meta.url));
+
+  ops.get('/healthz', (c) => c.json({ status: 'ok' }));
+  ops.get('/readyz', (c) => {
+    const reason = readiness.notReadyBecause();
+    return reason ? c.json({ status: 'not_ready', reason }, 503) : c.json({ status: 'ready' });
+  });
+  ops.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+  ops.get('/_ah/channel/jsapi', (c) =>
+    jsapi
+      ? c.body(jsapi, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' })
+      : c.text('the browser client is not built (run pnpm build)', 503),
+  );
+  ops.get('/openapi.yaml', (c) => (openapi ? c.body(openapi, 200, { 'Content-Type': 'application/yaml; charset=utf-8' }) : c.notFound()));
+  return ops;
+}
+
+function readOptional(locate: () => URL): string | undefined {
+  try {
+    return readFileSync(locate(), 'utf8');
+  } catch {
+    return undefined;
+  }
+}

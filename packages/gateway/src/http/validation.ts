@@ -1,0 +1,87 @@
+/**
+ * Request validation (zod). Every problem names the field it is about, e.g. `messages[3].message`.
+ */
+import { z } from 'zod';
+import {
+  MAX_BATCH_MESSAGES,
+  MAX_DURATION_MINUTES,
+  MIN_DURATION_MINUTES,
+  DEFAULT_DURATION_MINUTES,
+  clientIdProblem,
+  messageProblem,
+  type ApiError,
+  ApiErrorCode,
+} from '@channel-gateway/protocol';
+import { HttpApiError, invalidField } from './api-error.js';
+
+const fromProblem = (problemOf: (value: string) => string | undefined) => (value: string, context: z.RefinementCtx) => {
+  const problem = problemOf(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+};
+
+const clientId = z.string({ error: 'must be a string' }).superRefine(fromProblem(clientIdProblem));
+const message = z.string({ error: 'must be a string' }).superRefine(fromProblem(messageProblem));
+const durationMinutes = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number of minutes' })
+  .min(MIN_DURATION_MINUTES, { error: `must be at least ${MIN_DURATION_MINUTES}` })
+  .max(MAX_DURATION_MINUTES, { error: `must be at most ${MAX_DURATION_MINUTES}` });
+
+const createChannelBody = z.strictObject({ clientId: clientId.optional(), durationMinutes: durationMinutes.optional() });
+const sendMessageBody = z.strictObject({ message });
+const batchItem = z.strictObject({ clientId, message });
+const batchBody = z.strictObject({
+  messages: z
+    .array(z.unknown(), { error: 'must be an array' })
+    .min(1, { error: 'must hold at least one message' })
+    .max(MAX_BATCH_MESSAGES, { error: `must hold at most ${MAX_BATCH_MESSAGES} messages` }),
+});
+
+function fieldOf(path: PropertyKey[], prefix = ''): string {
+  let field = prefix;
+  for (const part of path) field += typeof part === 'number' ? `[${part}]` : field ? `.${String(part)}` : String(part);
+  return field || 'body';
+}
+
+function firstIssue(error: z.ZodError, prefix = ''): ApiError {
+  const issue = error.issues[0]!;
+  const field = fieldOf(issue.path, prefix);
+  const text = issue.code === 'unrecognized_keys' ? `is not a known field (${issue.keys.join(', ')})` : issue.message;
+  const name = issue.code === 'unrecognized_keys' ? fieldOf([...issue.path, issue.keys[0] ?? ''], prefix) : field;
+  return { code: ApiErrorCode.INVALID_FIELD, message: `${name} ${text}`, field: name };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = firstIssue(result.error);
+  throw new HttpApiError(400, issue.code, issue.message, issue.field);
+}
+
+export function parseCreateChannel(body: unknown): { clientId: string | undefined; durationMinutes: number } {
+  const parsed = parse(createChannelBody, body ?? {});
+  return { clientId: parsed.clientId, durationMinutes: parsed.durationMinutes ?? DEFAULT_DURATION_MINUTES };
+}
+
+export function parseSendMessage(body: unknown): string {
+  return parse(sendMessageBody, body).message;
+}
+
+export function parsePathClientId(value: string): string {
+  const problem = clientIdProblem(value);
+  if (problem) throw invalidField('clientId', problem);
+  return value;
+}
+
+export type BatchItem = { clientId: string; message: string } | { clientId: string; error: ApiError };
+
+/** Validates the envelope strictly and each item on its own, so one bad item does not fail the others. */
+export function parseBatch(body: unknown): BatchItem[] {
+  const { messages } = parse(batchBody, body);
+  return messages.map((item, index) => {
+    const result = batchItem.safeParse(item);
+    if (result.success) return result.data;
+    const given = (item as { clientId?: unknown } | null)?.clientId;
+    return { clientId: typeof given === 'string' ? given : '', error: firstIssue(result.error, `messages[${index}]`) };
+  });
+}

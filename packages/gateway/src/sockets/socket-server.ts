@@ -1,0 +1,172 @@
+/**
+ * The WebSocket endpoint `/v1/socket` on uWS: upgrade checks (origin, per-IP rate), the hello deadline,
+ * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
+ */
+import { CloseCode, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
+import type { GatewayConfig } from '../config.js';
+import { Connection } from './connection.js';
+import { ConnectRateLimiter } from './connect-rate-limiter.js';
+import { DeadlineWheel } from './deadline-wheel.js';
+import { handleHello, type HelloDeps } from './hello.js';
+import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type UsSocketContext } from './uws.js';
+
+export const SOCKET_PATH = '/v1/socket';
+
+export type SocketServerDeps = Omit<HelloDeps, 'onOpen'> & { config: GatewayConfig };
+
+export class SocketServer {
+  private readonly helloDeadlines: DeadlineWheel<Connection>;
+  private readonly tokenExpiries: DeadlineWheel<Connection>;
+  private readonly rateLimiter: ConnectRateLimiter;
+  private readonly ticker: NodeJS.Timeout;
+  private nextConnectionId = 0;
+  /** Detaches in flight, so a draining node can wait for ownership to be released. */
+  private readonly detaching = new Set<Promise<unknown>>();
+  private accepting = true;
+
+  constructor(private readonly deps: SocketServerDeps) {
+    const now = deps.clock.now();
+    this.helloDeadlines = new DeadlineWheel(now);
+    this.tokenExpiries = new DeadlineWheel(now);
+    this.rateLimiter = new ConnectRateLimiter(deps.config.connectsPerSecondPerIp);
+    // One timer for all sockets: hello deadlines and token expiry, checked every quarter second.
+    this.ticker = setInterval(() => this.tick(), 250);
+    this.ticker.unref();
+  }
+
+  mount(app: TemplatedApp): void {
+    const { config } = this.deps;
+    const { uws } = loadUws();
+    app.ws<Connection>(SOCKET_PATH, {
+      maxPayloadLength: config.maxInboundFrameBytes,
+      maxBackpressure: config.maxBackpressureBytes,
+      idleTimeout: config.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      compression: config.compression ? uws.SHARED_COMPRESSOR : uws.DISABLED,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => {
+        const connection = ws.getUserData();
+        connection.ws = ws;
+        if (connection.refusal !== undefined) return connection.close(connection.refusal);
+        connection.wheelBucket = this.helloDeadlines.add(connection, this.deps.clock.now() + config.helloTimeoutMs);
+      },
+      message: (ws, message, isBinary) => this.onFrame(ws.getUserData(), message, isBinary),
+      close: (ws, code) => this.onClose(ws.getUserData(), code),
+    });
+  }
+
+  /** Stops taking new sockets (drain). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Closes every socket with `code` (e.g. DRAINING); resolves when their clean-up has been issued. */
+  closeAll(code: number): number {
+    const open = [...this.deps.registry.all()];
+    for (const connection of open) connection.close(code);
+    return open.length;
+  }
+
+  /** Resolves once every detach issued so far has finished. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.detaching]);
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+  }
+
+  private upgrade(res: HttpResponse, req: HttpRequest, context: UsSocketContext): void {
+    const { config, clock, metrics } = this.deps;
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const origin = req.getHeader('origin');
+    if (!this.accepting) {
+      res.writeStatus('503 Service Unavailable').end('draining');
+      return;
+    }
+    const address = clientAddress(res, req, config.trustProxy);
+    if (!this.rateLimiter.allow(address, clock.now())) {
+      // Refused before the upgrade (cheap); the browser sees a failed connection and backs off.
+      metrics.connects.inc({ result: 'rate_limited' });
+      res.writeStatus('429 Too Many Requests').end('too many connections from this address');
+      return;
+    }
+    const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
+    if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
+    // Refusals that the app must see as an error are upgraded and then closed with their code.
+    const connection = new Connection((this.nextConnectionId++).toString(36), config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
+    res.upgrade(connection, key, protocol, extensions, context);
+  }
+
+  private onFrame(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message).toString('utf8'));
+    if (!frame) return this.protocolError(connection);
+    if (frame.type === 'ping') {
+      if (connection.state !== 'open') return this.protocolError(connection);
+      connection.sendFrame({ type: 'pong' });
+      return;
+    }
+    if (connection.state !== 'awaiting-hello') return this.protocolError(connection);
+    if (!this.accepting) return connection.close(CloseCode.DRAINING);
+    this.helloDeadlines.remove(connection, connection.wheelBucket);
+    handleHello(connection, frame, { ...this.deps, onOpen: (open) => this.scheduleExpiry(open) }).catch((error: Error) => {
+      this.deps.logger.error({ err: error.message }, 'hello failed');
+      connection.close(CloseCode.UNAVAILABLE);
+    });
+  }
+
+  private protocolError(connection: Connection): void {
+    if (connection.state === 'awaiting-hello') this.deps.metrics.connects.inc({ result: 'protocol_error' });
+    connection.close(CloseCode.PROTOCOL_ERROR);
+  }
+
+  private scheduleExpiry(connection: Connection): void {
+    connection.wheelBucket = this.tokenExpiries.add(connection, connection.expiresAt);
+    connection.live = true;
+    this.deps.metrics.socketsLive.inc();
+  }
+
+  private onClose(connection: Connection, code: number): void {
+    const { registry, channels, metrics, logger } = this.deps;
+    const reason = describeCloseCode(connection.closedWith ?? code).name;
+    metrics.closes.inc({ reason });
+    // The bucket is in whichever wheel holds the connection; removing from the other is a no-op.
+    this.helloDeadlines.remove(connection, connection.wheelBucket);
+    this.tokenExpiries.remove(connection, connection.wheelBucket);
+    if (connection.live) metrics.socketsLive.dec();
+    connection.state = 'closed';
+    connection.ws = undefined;
+    if (connection.epoch === '') return; // never attached, or hello.ts cleans up when its attach returns
+    registry.remove(connection);
+    const owner = { nodeId: this.deps.nodeId, connectionId: connection.id };
+    const detach = channels.detach(connection.clientId, owner, connection.epoch, connection.lastSeq).catch((error: Error) => {
+      logger.warn({ err: error.message, clientId: connection.clientId }, 'detach failed');
+    });
+    this.detaching.add(detach);
+    void detach.finally(() => this.detaching.delete(detach));
+  }
+
+  private tick(): void {
+    const now = this.deps.clock.now();
+    for (const connection of this.helloDeadlines.takeDue(now)) {
+      if (connection.state !== 'awaiting-hello') continue;
+      this.deps.metrics.connects.inc({ result: 'hello_timeout' });
+      connection.close(CloseCode.HELLO_TIMEOUT);
+    }
+    for (const connection of this.tokenExpiries.takeDue(now)) {
+      connection.wheelBucket = -1;
+      if (connection.state === 'open' && connection.expiresAt <= now) connection.close(CloseCode.TOKEN_EXPIRED);
+    }
+  }
+}
+
+/** The client's IP: the socket's peer, or the first X-Forwarded-For hop when a trusted proxy sets it. */
+function clientAddress(res: HttpResponse, req: HttpRequest, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.getHeader('x-forwarded-for');
+    if (forwarded) return forwarded.split(',')[0]!.trim();
+  }
+  return Buffer.from(res.getRemoteAddressAsText()).toString();
+}
