@@ -13,7 +13,7 @@ const MAX_PENDING_WHILE_ATTACHING = 1_000;
  */
 export class Connection {
   state: ConnectionState = 'awaiting-hello';
-  ws: WebSocket<Connection> | undefined;
+  ws: WebSocket<{ connection: Connection }> | undefined;
   clientId = '';
   epoch = '';
   /** Highest seq written to the socket (or not owed to it). */

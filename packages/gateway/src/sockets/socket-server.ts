@@ -12,6 +12,11 @@ import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type U
 
 export const SOCKET_PATH = '/v1/socket';
 
+/** uWS copies the user data's own properties (not its prototype), so the Connection rides in a wrapper. */
+interface SocketData {
+  connection: Connection;
+}
+
 export type SocketServerDeps = Omit<HelloDeps, 'onOpen'> & { config: GatewayConfig };
 
 export class SocketServer {
@@ -37,7 +42,7 @@ export class SocketServer {
   mount(app: TemplatedApp): void {
     const { config } = this.deps;
     const { uws } = loadUws();
-    app.ws<Connection>(SOCKET_PATH, {
+    app.ws<SocketData>(SOCKET_PATH, {
       maxPayloadLength: config.maxInboundFrameBytes,
       maxBackpressure: config.maxBackpressureBytes,
       idleTimeout: config.idleTimeoutSeconds,
@@ -45,13 +50,13 @@ export class SocketServer {
       compression: config.compression ? uws.SHARED_COMPRESSOR : uws.DISABLED,
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => {
-        const connection = ws.getUserData();
+        const { connection } = ws.getUserData();
         connection.ws = ws;
         if (connection.refusal !== undefined) return connection.close(connection.refusal);
         connection.wheelBucket = this.helloDeadlines.add(connection, this.deps.clock.now() + config.helloTimeoutMs);
       },
-      message: (ws, message, isBinary) => this.onFrame(ws.getUserData(), message, isBinary),
-      close: (ws, code) => this.onClose(ws.getUserData(), code),
+      message: (ws, message, isBinary) => this.onFrame(ws.getUserData().connection, message, isBinary),
+      close: (ws, code) => this.onClose(ws.getUserData().connection, code),
     });
   }
 
@@ -97,7 +102,7 @@ export class SocketServer {
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
     // Refusals that the app must see as an error are upgraded and then closed with their code.
     const connection = new Connection((this.nextConnectionId++).toString(36), config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
-    res.upgrade(connection, key, protocol, extensions, context);
+    res.upgrade<SocketData>({ connection }, key, protocol, extensions, context);
   }
 
   private onFrame(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {

@@ -1,0 +1,93 @@
+/**
+ * Builds fresh store sets for contract tests: memory, or Redis with a unique key prefix per test.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { redisKeys } from '@channel-gateway/protocol';
+import type { BufferLimits, ChannelStore } from '../../src/channels/channel-store.js';
+import { MemoryChannelStore } from '../../src/channels/channel-store-memory.js';
+import { RedisChannelStore } from '../../src/channels/channel-store-redis.js';
+import type { NodeInbox } from '../../src/channels/node-inbox.js';
+import { MemoryInboxHub, MemoryNodeInbox } from '../../src/channels/node-inbox-memory.js';
+import { RedisNodeInbox } from '../../src/channels/node-inbox-redis.js';
+import type { TokenStore } from '../../src/channels/token-store.js';
+import { MemoryTokenStore } from '../../src/channels/token-store-memory.js';
+import { RedisTokenStore } from '../../src/channels/token-store-redis.js';
+import { OffsetClock } from '../../src/clock.js';
+
+export interface StoreSet {
+  channels: ChannelStore;
+  tokens: TokenStore;
+  clock: OffsetClock;
+  /** A new inbox handle (a node would have one each). */
+  newInbox(): NodeInbox;
+  close(): Promise<void>;
+}
+
+export type StoreSetFactory = (limits?: Partial<BufferLimits>) => Promise<StoreSet>;
+
+export const DEFAULT_TEST_LIMITS: BufferLimits = { maxMessages: 100, maxBytes: 1_000_000, ttlMs: 300_000 };
+
+export const memoryStores: StoreSetFactory = async (limits) => {
+  const hub = new MemoryInboxHub();
+  const clock = new OffsetClock();
+  const channels = new MemoryChannelStore(hub, { ...DEFAULT_TEST_LIMITS, ...limits }, () => clock.now());
+  const tokens = new MemoryTokenStore(clock);
+  const inboxes: NodeInbox[] = [];
+  return {
+    channels,
+    tokens,
+    clock,
+    newInbox: () => {
+      const inbox = new MemoryNodeInbox(hub);
+      inboxes.push(inbox);
+      return inbox;
+    },
+    close: async () => {
+      await Promise.all([channels.close(), tokens.close(), ...inboxes.map((inbox) => inbox.close())]);
+    },
+  };
+};
+
+export const redisStores: StoreSetFactory = async (limits) => {
+  const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true });
+  const keys = redisKeys(`t${randomBytes(6).toString('hex')}:`);
+  const channels = new RedisChannelStore(redis, keys, { ...DEFAULT_TEST_LIMITS, ...limits });
+  const tokens = new RedisTokenStore(redis, keys);
+  const inboxes: NodeInbox[] = [];
+  return {
+    channels,
+    tokens,
+    clock: new OffsetClock(),
+    newInbox: () => {
+      const inbox = new RedisNodeInbox(redis, keys);
+      inboxes.push(inbox);
+      return inbox;
+    },
+    close: async () => {
+      await Promise.all(inboxes.map((inbox) => inbox.close()));
+      await redis.quit();
+    },
+  };
+};
+
+/** Collects inbox messages and lets a test wait for the n-th one. */
+export class InboxRecorder<T> {
+  readonly received: T[] = [];
+  private waiters: Array<{ count: number; resolve: () => void }> = [];
+
+  readonly handler = (message: T) => {
+    this.received.push(message);
+    this.waiters = this.waiters.filter((waiter) => (this.received.length >= waiter.count ? (waiter.resolve(), false) : true));
+  };
+
+  async waitFor(count: number, timeoutMs = 5_000): Promise<T[]> {
+    if (this.received.length >= count) return this.received;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`expected ${count} inbox messages, got ${this.received.length}`)), timeoutMs);
+      this.waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+    return this.received;
+  }
+}

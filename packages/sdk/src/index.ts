@@ -1,0 +1,29 @@
+/**
+ * Node server SDK for Channel Gateway: create channels and send messages over the HTTP API.
+ * The API's request and response types are re-exported so users need only this package.
+ */
+export { ChannelGatewayClient, DEFAULT_TIMEOUT_MS } from './client.js';
+export type { ChannelGatewayClientOptions, CreateChannelOptions } from './client.js';
+export { ChannelGatewayError } from './errors.js';
+export type { ChannelGatewayErrorCode, ChannelGatewayErrorOptions } from './errors.js';
+export type { FetchFunction } from './http.js';
+export type { BatchItem } from './validate.js';
+export {
+  ApiErrorCode,
+  MAX_BATCH_MESSAGES,
+  MAX_CLIENT_ID_BYTES,
+  MAX_MESSAGE_BYTES,
+  MIN_DURATION_MINUTES,
+  MAX_DURATION_MINUTES,
+  DEFAULT_DURATION_MINUTES,
+} from '@channel-gateway/protocol';
+export type {
+  ApiError,
+  ApiErrorCodeValue,
+  BatchSendResponse,
+  BatchSendResult,
+  ChannelInfo,
+  CreateChannelResponse,
+  SendMessageResponse,
+  SendStatus,
+} from '@channel-gateway/protocol';

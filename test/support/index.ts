@@ -1,0 +1,15 @@
+/** Test support helpers. Chromium and testcontainers are loaded lazily, only when used. */
+import './provided-context.js';
+
+export { startRedis, findRedisServer, redisCommand, redisCommands, pingRedis, RedisReplyError } from './redis.js';
+export type { RedisHandle, RedisKind, StartRedisOptions, RespValue } from './redis.js';
+export { getFreePort, isPortOpen, LOOPBACK } from './free-port.js';
+export { spawnProcess, killOnExit } from './processes.js';
+export type { SpawnedProcess, SpawnOptions, ExitInfo, OutputLine, LinePredicate, StreamName } from './processes.js';
+export { startGatewayProcess, GATEWAY_MAIN } from './gateway.js';
+export type { GatewayHandle, StartGatewayOptions, LogEntry } from './gateway.js';
+export { launchChromium, chromiumPath, CHROMIUM_ARGS } from './chromium.js';
+export { waitFor, nextEvent } from './wait.js';
+export type { WaitForOptions } from './wait.js';
+export { uniqueKeyPrefix, uniqueId } from './ids.js';
+export { repoRoot, repoPath, findExecutable } from './paths.js';
