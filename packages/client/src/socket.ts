@@ -27,7 +27,7 @@ export class Socket {
   /** Sockets come from `Channel.open()`; apps do not construct them. */
   constructor(token: string, settings: ConnectionSettings, handler: SocketHandler = {}) {
     this.onopen = handler.onopen ?? null;
-    
+    this.onmessage = handler.onmessage ?? null;
     this.onerror = handler.onerror ?? null;
     this.onclose = handler.onclose ?? null;
     this.ongap = handler.ongap ?? null;

@@ -93,6 +93,25 @@ describe('reconnection', () => {
     ]);
   });
 
+  it('trusts the epoch in open even without a gap frame', async () => {
+    const gateway = await startGateway();
+    const log = new AppLog();
+    channelFor(gateway).channel.open(log.handlers());
+    const first = await gateway.nextSocket();
+    await first.hello;
+    first.open('e1');
+    first.msg(9, 'old');
+    await log.untilCount('message');
+    first.terminate();
+
+    const second = await gateway.nextSocket();
+    await second.hello;
+    second.open('e2');
+    second.msg(1, 'new');
+    await log.untilCount('message', 2);
+    expect(log.messages()).toEqual(['old', 'new']);
+  });
+
   it('retries with backoff when the gateway cannot be reached, without telling the app', async () => {
     const probe = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(probe, 'listening');

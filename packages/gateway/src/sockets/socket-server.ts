@@ -43,7 +43,9 @@ export class SocketServer {
     const { config } = this.deps;
     const { uws } = loadUws();
     app.ws<SocketData>(SOCKET_PATH, {
-      maxPayloadLength: config.maxInboundFrameBytes,
+      // uWS drops the TCP connection (no close code) past its own limit, so it gets headroom and we
+      // enforce the configured limit ourselves with a proper 1009. Memory stays bounded by the headroom.
+      maxPayloadLength: config.maxInboundFrameBytes * 4,
       maxBackpressure: config.maxBackpressureBytes,
       idleTimeout: config.idleTimeoutSeconds,
       sendPingsAutomatically: true,
@@ -106,6 +108,7 @@ export class SocketServer {
   }
 
   private onFrame(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    if (message.byteLength > this.deps.config.maxInboundFrameBytes) return connection.close(CloseCode.FRAME_TOO_BIG);
     const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message).toString('utf8'));
     if (!frame) return this.protocolError(connection);
     if (frame.type === 'ping') {

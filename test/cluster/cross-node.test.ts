@@ -1,0 +1,86 @@
+/**
+ * Two real gateway processes on one Redis: a channel created on one node, a socket on the other, sends
+ * from either reach it; the newest socket wins across nodes; deletes reach the owning node.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloseCode } from '@channel-gateway/protocol';
+import { startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
+import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
+
+const API_KEY = 'cluster-test-key';
+
+async function api(node: GatewayHandle, method: string, path: string, body?: unknown) {
+  const response = await fetch(node.httpUrl + path, {
+    method,
+    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe('two gateway nodes on one Redis', () => {
+  let a: GatewayHandle;
+  let b: GatewayHandle;
+  beforeAll(async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    [a, b] = await Promise.all([
+      startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: 'node-a' }),
+      startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: 'node-b' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it('routes a send on node A to a socket held by node B', async () => {
+    const created = await api(a, 'POST', '/v1/channels', { clientId: 'cross-1' });
+    expect(created.status).toBe(201);
+    const socket = await TestSocket.open(b.wsUrl, created.body.token);
+    const sent = await api(a, 'POST', '/v1/channels/cross-1/messages', { message: 'from A ✓' });
+    expect(sent).toEqual({ status: 202, body: { status: 'routed' } });
+    expect(await socket.waitForMessages(1)).toEqual(['from A ✓']);
+    const info = await api(a, 'GET', '/v1/channels/cross-1');
+    expect(info.body).toMatchObject({ connected: true, node: 'node-b' });
+    socket.close();
+  });
+
+  it('keeps one sender’s order across nodes', async () => {
+    const { body } = await api(a, 'POST', '/v1/channels', {});
+    const socket = await TestSocket.open(b.wsUrl, body.token);
+    const expected = Array.from({ length: 200 }, (_, i) => `m${i}`);
+    for (const message of expected) await api(a, 'POST', `/v1/channels/${body.clientId}/messages`, { message });
+    expect(await socket.waitForMessages(expected.length)).toEqual(expected);
+    socket.close();
+  });
+
+  it('lets the newest socket win across nodes: the older one is closed with REPLACED', async () => {
+    const { body } = await api(a, 'POST', '/v1/channels', { clientId: 'cross-2' });
+    const onA = await TestSocket.open(a.wsUrl, body.token);
+    const onB = await TestSocket.open(b.wsUrl, body.token);
+    expect(await onA.closeCode()).toBe(CloseCode.REPLACED);
+    await api(a, 'POST', '/v1/channels/cross-2/messages', { message: 'to the newest' });
+    expect(await onB.waitForMessages(1)).toEqual(['to the newest']);
+    expect(onA.messages()).toEqual([]);
+    onB.close();
+  });
+
+  it('closes the socket on node B when node A deletes the channel', async () => {
+    const { body } = await api(a, 'POST', '/v1/channels', { clientId: 'cross-3' });
+    const socket = await TestSocket.open(b.wsUrl, body.token);
+    expect((await api(a, 'DELETE', '/v1/channels/cross-3')).status).toBe(204);
+    expect(await socket.closeCode()).toBe(CloseCode.INVALID_TOKEN);
+  });
+
+  it('queues for a client whose socket is gone and delivers when it reconnects to the other node', async () => {
+    const { body } = await api(b, 'POST', '/v1/channels', {});
+    const first = await TestSocket.open(a.wsUrl, body.token);
+    first.close();
+    await first.closed;
+    const sent = await api(b, 'POST', `/v1/channels/${body.clientId}/messages`, { message: 'while away' });
+    expect(sent.body).toEqual({ status: 'queued' });
+    const second = await TestSocket.open(b.wsUrl, body.token);
+    expect(await second.waitForMessages(1)).toEqual(['while away']);
+    second.close();
+  });
+});
