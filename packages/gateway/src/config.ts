@@ -41,7 +41,7 @@ const schema = z.object({
   IDLE_TIMEOUT_SECONDS: integer(8, 960).default(120),
   /** Largest HTTP request body; larger ones are refused with 413 before they are read whole. */
   MAX_BODY_BYTES: integer(1_024, 64 * 1_048_576).default(4 * 1_048_576),
-  /** Take the client address from X-Forwarded-For (set only behind a load balancer that overwrites it). */
+  /** Take the client address from the last X-Forwarded-For entry (only behind a load balancer that appends it). */
   TRUST_PROXY: flag.default(false),
   /** New sockets per second allowed from one IP address (burst: twice this). */
   CONNECTS_PER_SECOND_PER_IP: integer(1, 1_000_000).default(50),

@@ -2,6 +2,7 @@
  * The WebSocket endpoint `/v1/socket` on uWS: upgrade checks (origin, per-IP rate), the hello deadline,
  * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
  */
+import { randomBytes } from 'node:crypto';
 import { CloseCode, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
@@ -25,6 +26,8 @@ export class SocketServer {
   private readonly rateLimiter: ConnectRateLimiter;
   private readonly ticker: NodeJS.Timeout;
   private nextConnectionId = 0;
+  /** Connection IDs are unique per process start, so a restarted node never mistakes an old ID for a new socket. */
+  private readonly bootId = randomBytes(3).toString('hex');
   /** Detaches in flight, so a draining node can wait for ownership to be released. */
   private readonly detaching = new Set<Promise<unknown>>();
   private accepting = true;
@@ -103,7 +106,7 @@ export class SocketServer {
     const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
     // Refusals that the app must see as an error are upgraded and then closed with their code.
-    const connection = new Connection((this.nextConnectionId++).toString(36), config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
+    const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
     res.upgrade<SocketData>({ connection }, key, protocol, extensions, context);
   }
 
@@ -170,11 +173,14 @@ export class SocketServer {
   }
 }
 
-/** The client's IP: the socket's peer, or the first X-Forwarded-For hop when a trusted proxy sets it. */
+/**
+ * The client's IP: the socket's peer, or, behind a trusted proxy, the last X-Forwarded-For entry (the one
+ * our proxy added; earlier entries come from the client and could be forged).
+ */
 function clientAddress(res: HttpResponse, req: HttpRequest, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = req.getHeader('x-forwarded-for');
-    if (forwarded) return forwarded.split(',')[0]!.trim();
+    if (forwarded) return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
   }
   return Buffer.from(res.getRemoteAddressAsText()).toString();
 }
