@@ -53,6 +53,24 @@ const schema = z.object({
   BUFFER_TTL_SECONDS: integer(1, 86_400).default(300),
   /** Time a draining node gives its clients to move before it exits. */
   DRAIN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  /** The app's base URL for presence webhooks (`<url>/_ah/channel/connected/`…). Unset: presence webhooks off. */
+  WEBHOOK_URL: z.string().url().optional(),
+  /** HMAC-SHA256 key that signs every webhook; required with WEBHOOK_URL. */
+  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /** How long a webhook is retried before it is dropped (and counted). */
+  WEBHOOK_MAX_AGE_SECONDS: integer(1, 7 * 86_400).default(3_600),
+  /** Time the app has to answer one webhook request. */
+  WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(5_000),
+  /** Webhook requests in flight per node. */
+  WEBHOOK_CONCURRENCY: integer(1, 1_000).default(16),
+  /** Most webhooks waiting for delivery; beyond it new ones are dropped (and counted). */
+  WEBHOOK_MAX_BACKLOG: integer(100, 10_000_000).default(100_000),
+  /** A reconnect within this window produces no disconnected/connected pair. */
+  PRESENCE_GRACE_MS: integer(0, 600_000).default(5_000),
+  /** How often a node writes its heartbeat. */
+  HEARTBEAT_INTERVAL_MS: integer(100, 60_000).default(5_000),
+  /** A node whose heartbeat is older than this is dead: its clients are released and reported disconnected. */
+  NODE_TIMEOUT_MS: integer(300, 600_000).default(15_000),
   /** permessage-deflate; off by default (CPU and memory per socket). */
   COMPRESSION: flag.default(false),
 });
@@ -78,6 +96,8 @@ export type GatewayConfig = {
   buffer: { maxMessages: number; maxBytes: number; ttlSeconds: number };
   drainTimeoutMs: number;
   compression: boolean;
+  webhooks: { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number } | undefined;
+  presence: { graceMs: number; heartbeatIntervalMs: number; nodeTimeoutMs: number };
 };
 
 export class ConfigError extends Error {
@@ -107,6 +127,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const c = parsed.data;
+  if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) throw new ConfigError(`invalid configuration: ${PREFIX}WEBHOOK_SECRET: required when ${PREFIX}WEBHOOK_URL is set (webhooks are always signed)`);
+  if (c.NODE_TIMEOUT_MS < c.HEARTBEAT_INTERVAL_MS * 2) {
+    throw new ConfigError(`invalid configuration: ${PREFIX}NODE_TIMEOUT_MS: must be at least twice ${PREFIX}HEARTBEAT_INTERVAL_MS`);
+  }
   const apiKeys = c.API_KEYS ?? [];
   const apiKeyGenerated = apiKeys.length === 0;
   if (apiKeyGenerated) apiKeys.push(randomBytes(24).toString('base64url'));
@@ -132,6 +156,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       buffer: { maxMessages: c.BUFFER_MAX_MESSAGES, maxBytes: c.BUFFER_MAX_BYTES, ttlSeconds: c.BUFFER_TTL_SECONDS },
       drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
       compression: c.COMPRESSION,
+      webhooks:
+        c.WEBHOOK_URL && c.WEBHOOK_SECRET
+          ? {
+              url: c.WEBHOOK_URL.replace(/\/+$/, ''),
+              secret: c.WEBHOOK_SECRET,
+              maxAgeMs: c.WEBHOOK_MAX_AGE_SECONDS * 1000,
+              timeoutMs: c.WEBHOOK_TIMEOUT_MS,
+              concurrency: c.WEBHOOK_CONCURRENCY,
+              maxBacklog: c.WEBHOOK_MAX_BACKLOG,
+            }
+          : undefined,
+      presence: { graceMs: c.PRESENCE_GRACE_MS, heartbeatIntervalMs: c.HEARTBEAT_INTERVAL_MS, nodeTimeoutMs: c.NODE_TIMEOUT_MS },
     },
   };
 }

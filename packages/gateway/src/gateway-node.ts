@@ -13,6 +13,7 @@ import { createHttpApp } from './http/http-app.js';
 import { serveFetch } from './http/uws-fetch.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './ops/metrics.js';
+import { PresenceWorker } from './presence/presence-worker.js';
 import { ConnectionRegistry } from './sockets/connection-registry.js';
 import { SocketServer } from './sockets/socket-server.js';
 import { closeListenSocket, listenPort, loadUws, type UsListenSocket } from './sockets/uws.js';
@@ -31,6 +32,7 @@ export class GatewayNode {
   readonly stores: Stores;
   private readonly registry: ConnectionRegistry;
   private readonly sockets: SocketServer;
+  private readonly presence: PresenceWorker;
   private listenSocket: UsListenSocket | undefined;
   private draining = false;
   private boundPort = 0;
@@ -50,6 +52,19 @@ export class GatewayNode {
       channels: this.stores.channels,
       inbox: this.stores.inbox,
       registry: this.registry,
+      liveness: this.stores.liveness,
+      clock: this.clock,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    this.presence = new PresenceWorker({
+      nodeId: config.nodeId,
+      channels: this.stores.channels,
+      liveness: this.stores.liveness,
+      outbox: this.stores.outbox,
+      webhooks: config.webhooks,
+      heartbeatIntervalMs: config.presence.heartbeatIntervalMs,
+      nodeTimeoutMs: config.presence.nodeTimeoutMs,
       clock: this.clock,
       metrics: this.metrics,
       logger: this.logger,
@@ -66,6 +81,8 @@ export class GatewayNode {
     this.metrics.uwsBuild.set({ build }, 1);
     this.logger.info({ build, skipped }, 'uWebSockets.js loaded');
     await this.stores.inbox.subscribe(this.config.nodeId, (message) => this.registry.dispatch(message));
+    await this.presence.releasePreviousRun();
+    this.presence.start();
 
     const app = uws.App();
     this.sockets.mount(app);
@@ -108,16 +125,21 @@ export class GatewayNode {
     this.sockets.stopAccepting();
     const moved = this.sockets.closeAll(CloseCode.DRAINING);
     this.logger.info({ sockets: moved }, 'draining');
-    await this.stop();
+    await this.stop({ leave: true });
   }
 
-  /** Stops listening and closes everything (sockets are dropped as they are). */
-  async stop(): Promise<void> {
+  /**
+   * Stops listening and closes everything. With `leave`, the node also removes itself from the live set
+   * once its sockets have released their clients (a clean exit: nobody needs to reap it).
+   */
+  async stop(options: { leave?: boolean } = {}): Promise<void> {
     if (this.listenSocket) closeListenSocket(this.listenSocket);
     this.listenSocket = undefined;
     this.sockets.closeAll(CloseCode.DRAINING);
     await this.sockets.settle();
     this.sockets.stop();
+    await this.presence.stop();
+    if (options.leave) await this.presence.leave().catch((error: Error) => this.logger.warn({ err: error.message }, 'could not leave the live set'));
     await this.stores.close();
   }
 }

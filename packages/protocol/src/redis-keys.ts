@@ -13,6 +13,20 @@ export interface RedisKeys {
   token(tokenHash: string): string;
   /** Pub/sub channel each node subscribes to: deliveries and control messages for sockets it holds. */
   nodeInbox(nodeId: string): string;
+  /** Sorted set: client ID → time its disconnected webhook becomes due (after the grace window). */
+  pendingDisconnects(): string;
+  /** Sorted set: webhook job ID → time of its next delivery attempt. */
+  webhookDue(): string;
+  /** Hash: webhook job ID → `<attempts> <firstAt> <event> <clientId>`. */
+  webhookJobs(): string;
+  /** String counter for webhook job IDs. */
+  webhookSeq(): string;
+  /** Sorted set: node ID → time of its last heartbeat. */
+  nodes(): string;
+  /** Set: client IDs whose socket a node holds (what to release if the node dies). */
+  nodeClients(nodeId: string): string;
+  /** String lock: one surviving node at a time reaps a dead one. */
+  reapLock(nodeId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -22,6 +36,13 @@ export function redisKeys(prefix: string): RedisKeys {
     buffer: (clientId) => `${prefix}{${clientTag(clientId)}}:buf`,
     token: (tokenHash) => `${prefix}tok:${tokenHash}`,
     nodeInbox: (nodeId) => `${prefix}node:${nodeId}`,
+    pendingDisconnects: () => `${prefix}presence:pending`,
+    webhookDue: () => `${prefix}wh:due`,
+    webhookJobs: () => `${prefix}wh:jobs`,
+    webhookSeq: () => `${prefix}wh:seq`,
+    nodes: () => `${prefix}nodes`,
+    nodeClients: (nodeId) => `${prefix}node:${nodeId}:clients`,
+    reapLock: (nodeId) => `${prefix}node:${nodeId}:reap`,
   };
 }
 

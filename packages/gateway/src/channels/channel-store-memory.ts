@@ -9,9 +9,13 @@ import {
   type ChannelInfo,
   type ChannelStore,
   type Owner,
+  type PresenceSettings,
   type SendResult,
+  type SettleResult,
+  CHANNEL_LINGER_MS,
 } from './channel-store.js';
 import type { MemoryInboxHub } from './node-inbox-memory.js';
+import type { MemoryWebhookOutbox } from '../presence/webhook-outbox-memory.js';
 
 interface StoredMessage extends BufferedMessage {
   readonly sentAt: number;
@@ -26,6 +30,8 @@ interface MemoryChannel {
   owner?: Owner & { connectedAt: number };
   buffer: StoredMessage[];
   bufferBytes: number;
+  /** The app was told "connected" (and not yet "disconnected"). */
+  reportedConnected: boolean;
 }
 
 /**
@@ -34,16 +40,20 @@ interface MemoryChannel {
  */
 export class MemoryChannelStore implements ChannelStore {
   private readonly channels = new Map<string, MemoryChannel>();
+  /** Client ID → when its disconnected webhook becomes due. */
+  private readonly pendingDisconnects = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly hub: MemoryInboxHub,
     private readonly limits: BufferLimits,
     now: () => number,
+    private readonly presence: PresenceSettings,
+    private readonly outbox: MemoryWebhookOutbox,
   ) {
     this.sweeper = setInterval(() => {
       const at = now();
-      for (const [clientId, channel] of this.channels) if (channel.expiresAt <= at) this.channels.delete(clientId);
+      for (const [clientId, channel] of this.channels) if (channel.expiresAt + CHANNEL_LINGER_MS <= at) this.channels.delete(clientId);
     }, 60_000);
     this.sweeper.unref();
   }
@@ -54,7 +64,7 @@ export class MemoryChannelStore implements ChannelStore {
       existing.expiresAt = Math.max(existing.expiresAt, expiresAt);
       return existing.generation;
     }
-    const channel: MemoryChannel = { generation: ulid(), epoch: ulid(), expiresAt, lastSeq: 0, deliveredSeq: 0, buffer: [], bufferBytes: 0 };
+    const channel: MemoryChannel = { generation: ulid(), epoch: ulid(), expiresAt, lastSeq: 0, deliveredSeq: 0, buffer: [], bufferBytes: 0, reportedConnected: false };
     this.channels.set(clientId, channel);
     return channel.generation;
   }
@@ -83,16 +93,61 @@ export class MemoryChannelStore implements ChannelStore {
     const replay = channel.buffer.filter((message) => message.seq >= plan.from).map(({ seq, encodedData }) => ({ seq, encodedData }));
     const gap = plan.gap ?? expiredGap(plan.from, channel.lastSeq, replay);
     const previousOwner = previous && !sameOwner(previous, request.owner) ? { nodeId: previous.nodeId, connectionId: previous.connectionId } : undefined;
-    return { kind: 'attached', epoch: channel.epoch, replayFrom: plan.from, replay, ...(gap ? { gap } : {}), ...(previousOwner ? { previousOwner } : {}) };
+    let presence: 'connected' | 'dropped' | undefined;
+    if (this.presence.webhooks) {
+      this.pendingDisconnects.delete(request.clientId);
+      if (!channel.reportedConnected) {
+        channel.reportedConnected = true;
+        presence = this.outbox.add('connected', request.clientId, request.now) ? 'connected' : 'dropped';
+      }
+    }
+    return {
+      kind: 'attached',
+      epoch: channel.epoch,
+      replayFrom: plan.from,
+      replay,
+      ...(gap ? { gap } : {}),
+      ...(previousOwner ? { previousOwner } : {}),
+      ...(presence ? { presence } : {}),
+    };
   }
 
-  async detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number): Promise<boolean> {
+  async detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number, now: number): Promise<boolean> {
     const channel = this.channels.get(clientId);
     if (!channel || channel.epoch !== epoch) return false;
     channel.deliveredSeq = Math.max(channel.deliveredSeq, deliveredSeq);
     if (!channel.owner || !sameOwner(channel.owner, owner)) return false;
     delete channel.owner;
+    if (channel.reportedConnected) this.pendingDisconnects.set(clientId, now + this.presence.graceMs);
     return true;
+  }
+
+  async settleDisconnects(now: number, limit: number): Promise<SettleResult> {
+    const result = { due: 0, queued: 0, dropped: 0 };
+    for (const [clientId, dueAt] of this.pendingDisconnects) {
+      if (result.due >= limit) break;
+      if (dueAt > now) continue;
+      result.due++;
+      this.pendingDisconnects.delete(clientId);
+      const channel = this.channels.get(clientId);
+      if (!channel || channel.owner || !channel.reportedConnected) continue;
+      channel.reportedConnected = false;
+      if (this.outbox.add('disconnected', clientId, now)) result.queued++;
+      else result.dropped++;
+    }
+    return result;
+  }
+
+  async releaseDeadOwner(nodeId: string, clientIds: readonly string[], now: number): Promise<number> {
+    let released = 0;
+    for (const clientId of clientIds) {
+      const channel = this.channels.get(clientId);
+      if (!channel?.owner || channel.owner.nodeId !== nodeId) continue;
+      delete channel.owner;
+      released++;
+      if (channel.reportedConnected) this.pendingDisconnects.set(clientId, now);
+    }
+    return released;
   }
 
   async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
@@ -102,8 +157,12 @@ export class MemoryChannelStore implements ChannelStore {
   }
 
   async delete(clientId: string, now: number): Promise<boolean> {
+    const lingering = this.channels.get(clientId);
     const channel = this.live(clientId, now);
     this.channels.delete(clientId);
+    this.pendingDisconnects.delete(clientId);
+    // The socket is about to be closed and its detach will find no channel: report the disconnect now.
+    if (lingering?.reportedConnected) this.outbox.add('disconnected', clientId, now);
     if (!channel) return false;
     if (channel.owner) this.hub.publish(channel.owner.nodeId, { kind: 'revoked', clientId, connectionId: channel.owner.connectionId });
     return true;

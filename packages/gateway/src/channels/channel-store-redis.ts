@@ -11,7 +11,10 @@ import {
   type ChannelInfo,
   type ChannelStore,
   type Owner,
+  type PresenceSettings,
   type SendResult,
+  type SettleResult,
+  CHANNEL_LINGER_MS,
 } from './channel-store.js';
 import { defineScript, type ScriptCall } from './redis-scripts.js';
 
@@ -22,26 +25,33 @@ const SEND_STATUS = ['no_channel', 'queued', 'routed'] as const;
  * set buffer, both under the client's hash tag, changed only by the scripts in redis-scripts/.
  */
 export class RedisChannelStore implements ChannelStore {
-  private readonly scripts: { open: ScriptCall; send: ScriptCall; attach: ScriptCall; detach: ScriptCall; remove: ScriptCall };
+  private readonly scripts: Record<'open' | 'send' | 'attach' | 'detach' | 'remove' | 'settle' | 'release', ScriptCall>;
   private readonly inboxPrefix: string;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly limits: BufferLimits,
+    private readonly presence: PresenceSettings,
   ) {
     this.inboxPrefix = keys.nodeInbox('');
     this.scripts = {
       open: defineScript(redis, 'cgOpen', 'open.lua', 2),
-      send: defineScript(redis, 'cgSend', 'send.lua', 2, true),
-      attach: defineScript(redis, 'cgAttach', 'attach.lua', 2, true),
-      detach: defineScript(redis, 'cgDetach', 'detach.lua', 1),
-      remove: defineScript(redis, 'cgDelete', 'delete.lua', 2),
+      send: defineScript(redis, 'cgSend', 'send.lua', 2, ['trim-buffer']),
+      attach: defineScript(redis, 'cgAttach', 'attach.lua', 6, ['trim-buffer', 'webhook-outbox']),
+      detach: defineScript(redis, 'cgDetach', 'detach.lua', 2),
+      remove: defineScript(redis, 'cgDelete', 'delete.lua', 6, ['webhook-outbox']),
+      settle: defineScript(redis, 'cgSettleDisconnect', 'settle-disconnect.lua', 5, ['webhook-outbox']),
+      release: defineScript(redis, 'cgReleaseDeadOwner', 'release-dead-owner.lua', 2),
     };
   }
 
+  private webhookKeys(): string[] {
+    return [this.keys.webhookDue(), this.keys.webhookJobs(), this.keys.webhookSeq()];
+  }
+
   async open(clientId: string, expiresAt: number, now: number): Promise<string> {
-    return String(await this.scripts.open(this.keys.channel(clientId), this.keys.buffer(clientId), expiresAt, ulid(), ulid(), now));
+    return String(await this.scripts.open(this.keys.channel(clientId), this.keys.buffer(clientId), expiresAt, ulid(), ulid(), now, CHANNEL_LINGER_MS));
   }
 
   async send(clientId: string, encodedData: string, now: number): Promise<SendResult> {
@@ -66,6 +76,8 @@ export class RedisChannelStore implements ChannelStore {
     const reply = (await this.scripts.attach(
       this.keys.channel(request.clientId),
       this.keys.buffer(request.clientId),
+      this.keys.pendingDisconnects(),
+      ...this.webhookKeys(),
       request.generation,
       ownerValue(request.owner),
       request.now,
@@ -74,20 +86,49 @@ export class RedisChannelStore implements ChannelStore {
       maxBytes,
       ttlMs,
       request.resume?.seq ?? 0,
+      this.presence.webhooks ? '1' : '0',
+      this.presence.maxBacklog,
+      request.clientId,
     )) as string[];
     if (reply[0] === 'invalid') return { kind: 'invalid' };
     if (reply[0] === 'expired') return { kind: 'expired' };
-    const [, epoch = '', previous = '', lastSeqText = '0', deliveredText = '0', ...members] = reply;
+    const [, epoch = '', previous = '', lastSeqText = '0', deliveredText = '0', presence = '', ...members] = reply;
     const lastSeq = Number(lastSeqText);
     const plan = planReplay(epoch, lastSeq, Number(deliveredText), request.resume);
     const replay = members.map(parseMember);
     const gap = plan.gap ?? expiredGap(plan.from, lastSeq, replay);
     const previousOwner = previous && previous !== ownerValue(request.owner) ? parseOwner(previous) : undefined;
-    return { kind: 'attached', epoch, replayFrom: plan.from, replay, ...(gap ? { gap } : {}), ...(previousOwner ? { previousOwner } : {}) };
+    return {
+      kind: 'attached',
+      epoch,
+      replayFrom: plan.from,
+      replay,
+      ...(gap ? { gap } : {}),
+      ...(previousOwner ? { previousOwner } : {}),
+      ...(presence === 'connected' || presence === 'dropped' ? { presence } : {}),
+    };
   }
 
-  async detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number): Promise<boolean> {
-    return (await this.scripts.detach(this.keys.channel(clientId), ownerValue(owner), epoch, deliveredSeq)) === 1;
+  async detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number, now: number): Promise<boolean> {
+    const keys = [this.keys.channel(clientId), this.keys.pendingDisconnects()];
+    return (await this.scripts.detach(...keys, ownerValue(owner), epoch, deliveredSeq, now + this.presence.graceMs, clientId)) === 1;
+  }
+
+  async settleDisconnects(now: number, limit: number): Promise<SettleResult> {
+    const due = await this.redis.zrangebyscore(this.keys.pendingDisconnects(), '-inf', now, 'LIMIT', 0, limit);
+    const outcomes = await Promise.all(
+      due.map((clientId) =>
+        this.scripts.settle(this.keys.channel(clientId), this.keys.pendingDisconnects(), ...this.webhookKeys(), clientId, now, this.presence.maxBacklog),
+      ),
+    );
+    return { due: due.length, queued: outcomes.filter((o) => o === 1).length, dropped: outcomes.filter((o) => o === 2).length };
+  }
+
+  async releaseDeadOwner(nodeId: string, clientIds: readonly string[], now: number): Promise<number> {
+    const released = await Promise.all(
+      clientIds.map((clientId) => this.scripts.release(this.keys.channel(clientId), this.keys.pendingDisconnects(), nodeId, now, clientId)),
+    );
+    return released.filter((r) => r === 1).length;
   }
 
   async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
@@ -99,7 +140,8 @@ export class RedisChannelStore implements ChannelStore {
   }
 
   async delete(clientId: string, now: number): Promise<boolean> {
-    return (await this.scripts.remove(this.keys.channel(clientId), this.keys.buffer(clientId), now, this.inboxPrefix, clientId)) === 1;
+    const keys = [this.keys.channel(clientId), this.keys.buffer(clientId), this.keys.pendingDisconnects(), ...this.webhookKeys()];
+    return (await this.scripts.remove(...keys, now, this.inboxPrefix, clientId, this.presence.maxBacklog)) === 1;
   }
 
   async close(): Promise<void> {}

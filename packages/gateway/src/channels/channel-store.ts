@@ -25,6 +25,19 @@ export interface BufferLimits {
   readonly ttlMs: number;
 }
 
+/** How the store tracks presence for webhooks. */
+export interface PresenceSettings {
+  /** Whether presence webhooks are queued at all. */
+  readonly webhooks: boolean;
+  /** A socket gone for longer than this is reported disconnected. */
+  readonly graceMs: number;
+  /** Outbox limit; beyond it new webhooks are dropped (and reported so). */
+  readonly maxBacklog: number;
+}
+
+/** How long a channel's record outlives its expiry, so a socket closing at expiry still settles presence. */
+export const CHANNEL_LINGER_MS = 60 * 60 * 1000;
+
 export interface AttachRequest {
   readonly clientId: string;
   /** From the token; a mismatch means the channel was deleted since the token was issued. */
@@ -48,7 +61,18 @@ export type AttachResult =
       readonly gap?: GapFrame;
       /** The socket this one replaced, if another one held the client. */
       readonly previousOwner?: Owner;
+      /** Set when this attach changed presence: the connected webhook was queued, or dropped (outbox full). */
+      readonly presence?: 'connected' | 'dropped';
     };
+
+export interface SettleResult {
+  /** Disconnected webhooks queued. */
+  readonly queued: number;
+  /** Disconnected webhooks dropped because the outbox was full. */
+  readonly dropped: number;
+  /** Pending disconnects that came due (queued, dropped, or cancelled by a reconnect). */
+  readonly due: number;
+}
 
 export interface SendResult {
   readonly status: SendStatus;
@@ -77,21 +101,30 @@ export interface ChannelStore {
   /**
    * Makes `owner` the client's socket (the newest wins) and returns the buffered messages it should get:
    * after `resume.seq` when the position is valid, otherwise after the last message a socket delivered.
+   * Presence: cancels a pending disconnect (a reconnect inside the grace window), and queues the connected
+   * webhook when the app was not told the client is connected.
    */
   attach(request: AttachRequest): Promise<AttachResult>;
 
   /**
    * The socket closed having delivered up to `deliveredSeq` in `epoch`. Releases ownership if `owner` still
-   * holds it; returns whether it did (false when a newer socket had taken over).
+   * holds it and returns whether it did (false when a newer socket had taken over). A release makes the
+   * disconnect pending: it is reported after the grace window unless a socket comes back.
    */
-  detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number): Promise<boolean>;
+  detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number, now: number): Promise<boolean>;
+
+  /** Turns up to `limit` pending disconnects that are due into disconnected webhooks (any node may call it). */
+  settleDisconnects(now: number, limit: number): Promise<SettleResult>;
+
+  /** Releases the clients that dead node `nodeId` still owns; their disconnects become due now. Returns how many. */
+  releaseDeadOwner(nodeId: string, clientIds: readonly string[], now: number): Promise<number>;
 
   /** The live channel, or undefined when there is none (never created, deleted or expired). */
   info(clientId: string, now: number): Promise<ChannelInfo | undefined>;
 
   /**
    * Deletes the channel and its buffer, revoking every token issued for it, and tells the owning node to
-   * close the socket. Returns false when there was no live channel.
+   * close the socket (reporting the client disconnected at once). Returns false when there was no live channel.
    */
   delete(clientId: string, now: number): Promise<boolean>;
 

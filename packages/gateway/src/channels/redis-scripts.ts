@@ -10,9 +10,11 @@ export type ScriptCall = (...keysThenArgs: Array<string | number>) => Promise<un
 const scriptDir = new URL('./redis-scripts/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, scriptDir), 'utf8');
 
-/** Scripts that trim the buffer get the shared prelude prepended. */
-export function defineScript(redis: Redis | Cluster, name: string, file: string, numberOfKeys: number, withTrimPrelude = false): ScriptCall {
-  const lua = (withTrimPrelude ? read('trim-buffer.lua') + '\n' : '') + read(file);
+/** Shared Lua functions a script may need, prepended to it. */
+export type Prelude = 'trim-buffer' | 'webhook-outbox';
+
+export function defineScript(redis: Redis | Cluster, name: string, file: string, numberOfKeys: number, preludes: Prelude[] = []): ScriptCall {
+  const lua = [...preludes.map((prelude) => read(`${prelude}.lua`)), read(file)].join('\n');
   redis.defineCommand(name, { numberOfKeys, lua });
   const command = (redis as unknown as Record<string, ScriptCall>)[name];
   if (!command) throw new Error(`ioredis did not define script command ${name}`);

@@ -7,7 +7,13 @@ import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import type { BufferLimits, ChannelStore } from './channel-store.js';
+import type { BufferLimits, ChannelStore, PresenceSettings } from './channel-store.js';
+import type { NodeLiveness } from '../presence/node-liveness.js';
+import { MemoryNodeLiveness } from '../presence/node-liveness-memory.js';
+import { RedisNodeLiveness } from '../presence/node-liveness-redis.js';
+import type { WebhookOutbox } from '../presence/webhook-outbox.js';
+import { MemoryWebhookOutbox } from '../presence/webhook-outbox-memory.js';
+import { RedisWebhookOutbox } from '../presence/webhook-outbox-redis.js';
 import { MemoryChannelStore } from './channel-store-memory.js';
 import { RedisChannelStore } from './channel-store-redis.js';
 import type { NodeInbox } from './node-inbox.js';
@@ -22,6 +28,8 @@ export interface Stores {
   readonly tokens: TokenStore;
   readonly channels: ChannelStore;
   readonly inbox: NodeInbox;
+  readonly liveness: NodeLiveness;
+  readonly outbox: WebhookOutbox;
   /** True when the backing store answers (always, for memory). */
   isReachable(): boolean;
   close(): Promise<void>;
@@ -31,15 +39,22 @@ export function bufferLimits(config: GatewayConfig): BufferLimits {
   return { maxMessages: config.buffer.maxMessages, maxBytes: config.buffer.maxBytes, ttlMs: config.buffer.ttlSeconds * 1000 };
 }
 
+export function presenceSettings(config: GatewayConfig): PresenceSettings {
+  return { webhooks: config.webhooks !== undefined, graceMs: config.presence.graceMs, maxBacklog: config.webhooks?.maxBacklog ?? 0 };
+}
+
 export function createMemoryStores(config: GatewayConfig, clock: Clock, hub = new MemoryInboxHub()): Stores {
   const tokens = new MemoryTokenStore(clock);
-  const channels = new MemoryChannelStore(hub, bufferLimits(config), () => clock.now());
+  const outbox = new MemoryWebhookOutbox(config.webhooks?.maxBacklog ?? 0);
+  const channels = new MemoryChannelStore(hub, bufferLimits(config), () => clock.now(), presenceSettings(config), outbox);
   const inbox = new MemoryNodeInbox(hub);
   return {
     kind: 'memory',
     tokens,
     channels,
     inbox,
+    liveness: new MemoryNodeLiveness(),
+    outbox,
     isReachable: () => true,
     close: async () => {
       await Promise.all([tokens.close(), channels.close(), inbox.close()]);
@@ -66,13 +81,15 @@ export function createRedisStores(config: GatewayConfig & { redisUrl: string }, 
   });
   const keys = redisKeys(config.keyPrefix);
   const tokens = new RedisTokenStore(redis, keys);
-  const channels = new RedisChannelStore(redis, keys, bufferLimits(config));
+  const channels = new RedisChannelStore(redis, keys, bufferLimits(config), presenceSettings(config));
   const inbox = new RedisNodeInbox(redis, keys, () => metrics.redisErrors.inc());
   return {
     kind: 'redis',
     tokens,
     channels,
     inbox,
+    liveness: new RedisNodeLiveness(redis, keys),
+    outbox: new RedisWebhookOutbox(redis, keys),
     isReachable: () => redis.status === 'ready',
     close: async () => {
       await inbox.close();

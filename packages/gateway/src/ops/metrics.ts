@@ -2,7 +2,7 @@
  * Prometheus metrics (prom-client). Each node has its own registry, so several nodes can run in one
  * process (tests) without clashing. Every dropped message or refused socket is counted here.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type DropReason = 'no_socket' | 'slow_consumer' | 'stale_owner' | 'buffer_trimmed';
 
@@ -23,6 +23,30 @@ export class GatewayMetrics {
   readonly drops = new Counter({ name: 'cg_drops_total', help: 'Messages that reached this node but not a socket, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly redisErrors = new Counter({ name: 'cg_redis_errors_total', help: 'Redis commands or connections that failed', registers: [this.registry] });
   readonly httpRequests = new Counter({ name: 'cg_http_requests_total', help: 'HTTP API requests by route and status code', labelNames: ['route', 'code'], registers: [this.registry] });
+  readonly presenceEvents = new Counter({ name: 'cg_presence_events_total', help: 'Presence webhooks queued, by event', labelNames: ['event'], registers: [this.registry] });
+  readonly webhookDeliveries = new Counter({
+    name: 'cg_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by event and result (delivered, failed)',
+    labelNames: ['event', 'result'],
+    registers: [this.registry],
+  });
+  readonly webhookRetries = new Counter({ name: 'cg_webhook_retries_total', help: 'Webhooks rescheduled after a failed attempt', registers: [this.registry] });
+  readonly webhookDrops = new Counter({
+    name: 'cg_webhook_drops_total',
+    help: 'Webhooks given up, by reason (expired: retried for the whole max age; backlog_full: the outbox was full)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly webhookLatency = new Histogram({
+    name: 'cg_webhook_latency_seconds',
+    help: 'From the presence change to the app answering 2xx',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+  readonly webhookBacklog = new Gauge({ name: 'cg_webhook_backlog', help: 'Webhooks waiting for delivery (all nodes)', registers: [this.registry] });
+  readonly reapedClients = new Counter({ name: 'cg_reaped_clients_total', help: 'Clients released because the node holding them died', registers: [this.registry] });
+  readonly reapedNodes = new Counter({ name: 'cg_reaped_nodes_total', help: 'Dead nodes whose clients this node released', registers: [this.registry] });
+  readonly liveNodes = new Gauge({ name: 'cg_live_nodes', help: 'Nodes whose heartbeat this node sees as current', registers: [this.registry] });
   readonly uwsBuild = new Gauge({ name: 'cg_uws_build_info', help: 'The uWebSockets.js build this node loaded (value is always 1)', labelNames: ['build'], registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

@@ -4,6 +4,7 @@
 import { CloseCode, type HelloFrame } from '@channel-gateway/protocol';
 import type { ChannelStore } from '../channels/channel-store.js';
 import type { NodeInbox } from '../channels/node-inbox.js';
+import type { NodeLiveness } from '../presence/node-liveness.js';
 import type { TokenStore } from '../channels/token-store.js';
 import { hashToken } from '../channels/tokens.js';
 import type { Clock } from '../clock.js';
@@ -18,6 +19,7 @@ export interface HelloDeps {
   channels: ChannelStore;
   inbox: NodeInbox;
   registry: ConnectionRegistry;
+  liveness: NodeLiveness;
   clock: Clock;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -64,6 +66,14 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   connection.lastSeq = result.replayFrom - 1;
   // This socket now owns the client (the newest wins), even if it has just gone away.
   deps.registry.confirm(connection);
+  if (result.presence) {
+    if (result.presence === 'connected') metrics.presenceEvents.inc({ event: 'connected' });
+    else metrics.webhookDrops.inc({ reason: 'backlog_full' });
+  }
+  // Indexed so that, should this node die, the survivors know which clients to release.
+  deps.liveness.trackClient(deps.nodeId, record.clientId).catch((error: Error) => {
+    deps.logger.warn({ err: error.message, clientId: record.clientId }, 'could not index the client under this node');
+  });
   if (result.previousOwner && result.previousOwner.nodeId !== deps.nodeId) {
     const { nodeId, connectionId } = result.previousOwner;
     deps.inbox.publish(nodeId, { kind: 'replaced', clientId: record.clientId, connectionId }).catch((error: Error) => {
@@ -73,7 +83,8 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   if (connection.isClosed()) {
     // The client left while we attached and the close handler skipped it (no epoch yet): release it here.
     deps.registry.remove(connection);
-    await deps.channels.detach(record.clientId, owner, result.epoch, connection.lastSeq).catch(() => undefined);
+    await deps.channels.detach(record.clientId, owner, result.epoch, connection.lastSeq, deps.clock.now()).catch(() => undefined);
+    if (!deps.registry.get(record.clientId)) await deps.liveness.untrackClient(deps.nodeId, record.clientId).catch(() => undefined);
     return;
   }
 

@@ -140,7 +140,7 @@ export class SocketServer {
   }
 
   private onClose(connection: Connection, code: number): void {
-    const { registry, channels, metrics, logger } = this.deps;
+    const { registry, channels, metrics, logger, liveness, nodeId, clock } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
     metrics.closes.inc({ reason });
     // The bucket is in whichever wheel holds the connection; removing from the other is a no-op.
@@ -152,9 +152,14 @@ export class SocketServer {
     if (connection.epoch === '') return; // never attached, or hello.ts cleans up when its attach returns
     registry.remove(connection);
     const owner = { nodeId: this.deps.nodeId, connectionId: connection.id };
-    const detach = channels.detach(connection.clientId, owner, connection.epoch, connection.lastSeq).catch((error: Error) => {
-      logger.warn({ err: error.message, clientId: connection.clientId }, 'detach failed');
-    });
+    const { clientId } = connection;
+    const detach = channels
+      .detach(clientId, owner, connection.epoch, connection.lastSeq, clock.now())
+      // A newer local socket for the client keeps it indexed under this node.
+      .then(() => (registry.get(clientId) ? undefined : liveness.untrackClient(nodeId, clientId)))
+      .catch((error: Error) => {
+        logger.warn({ err: error.message, clientId }, 'detach failed');
+      });
     this.detaching.add(detach);
     void detach.finally(() => this.detaching.delete(detach));
   }

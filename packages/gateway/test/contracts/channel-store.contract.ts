@@ -53,7 +53,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       ]);
       expect(first.replayFrom).toBe(1);
       expect(first.gap).toBeUndefined();
-      expect(await channels.detach('c1', owner('1'), first.epoch, 2)).toBe(true);
+      expect(await channels.detach('c1', owner('1'), first.epoch, 2, now)).toBe(true);
       await channels.send('c1', enc('three'), now);
       const second = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now }));
       expect(second.replay.map((m) => m.seq)).toEqual([3]);
@@ -140,9 +140,9 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(first.previousOwner).toBeUndefined();
       const second = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2', 'node-b'), now: now + 1 }));
       expect(second.previousOwner).toEqual(owner('1'));
-      expect(await channels.detach('c1', owner('1'), first.epoch, 0)).toBe(false);
+      expect(await channels.detach('c1', owner('1'), first.epoch, 0, now)).toBe(false);
       expect((await channels.info('c1', now))?.owner).toEqual({ nodeId: 'node-b', connectionId: '2', connectedAt: now + 1 });
-      expect(await channels.detach('c1', owner('2', 'node-b'), first.epoch, 0)).toBe(true);
+      expect(await channels.detach('c1', owner('2', 'node-b'), first.epoch, 0, now)).toBe(true);
       expect((await channels.info('c1', now))?.owner).toBeUndefined();
     });
 
@@ -193,7 +193,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       await channels.delete('c1', now);
       const fresh = await openChannel('c1');
       await channels.send('c1', enc('new epoch'), now);
-      expect(await channels.detach('c1', owner('1'), old.epoch, 50)).toBe(false);
+      expect(await channels.detach('c1', owner('1'), old.epoch, 50, now)).toBe(false);
       const next = attached(await channels.attach({ clientId: 'c1', generation: fresh, owner: owner('2'), now }));
       expect(next.replay.map((m) => m.seq)).toEqual([1]);
     });

@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { redisKeys } from '@channel-gateway/protocol';
-import type { BufferLimits, ChannelStore } from '../../src/channels/channel-store.js';
+import type { BufferLimits, ChannelStore, PresenceSettings } from '../../src/channels/channel-store.js';
+import { MemoryWebhookOutbox } from '../../src/presence/webhook-outbox-memory.js';
+import { RedisWebhookOutbox } from '../../src/presence/webhook-outbox-redis.js';
+import type { WebhookOutbox } from '../../src/presence/webhook-outbox.js';
+import type { NodeLiveness } from '../../src/presence/node-liveness.js';
+import { MemoryNodeLiveness } from '../../src/presence/node-liveness-memory.js';
+import { RedisNodeLiveness } from '../../src/presence/node-liveness-redis.js';
 import { MemoryChannelStore } from '../../src/channels/channel-store-memory.js';
 import { RedisChannelStore } from '../../src/channels/channel-store-redis.js';
 import type { NodeInbox } from '../../src/channels/node-inbox.js';
@@ -19,25 +25,41 @@ import { OffsetClock } from '../../src/clock.js';
 export interface StoreSet {
   channels: ChannelStore;
   tokens: TokenStore;
+  outbox: WebhookOutbox;
+  liveness: NodeLiveness;
   clock: OffsetClock;
   /** A new inbox handle (a node would have one each). */
   newInbox(): NodeInbox;
   close(): Promise<void>;
 }
 
-export type StoreSetFactory = (limits?: Partial<BufferLimits>) => Promise<StoreSet>;
+export interface StoreOptions extends Partial<BufferLimits> {
+  presence?: Partial<PresenceSettings>;
+}
+
+export type StoreSetFactory = (options?: StoreOptions) => Promise<StoreSet>;
 
 export const DEFAULT_TEST_LIMITS: BufferLimits = { maxMessages: 100, maxBytes: 1_000_000, ttlMs: 300_000 };
+export const DEFAULT_TEST_PRESENCE: PresenceSettings = { webhooks: true, graceMs: 5_000, maxBacklog: 1_000 };
 
-export const memoryStores: StoreSetFactory = async (limits) => {
+function split(options: StoreOptions = {}): { limits: BufferLimits; presence: PresenceSettings } {
+  const { presence, ...limits } = options;
+  return { limits: { ...DEFAULT_TEST_LIMITS, ...limits }, presence: { ...DEFAULT_TEST_PRESENCE, ...presence } };
+}
+
+export const memoryStores: StoreSetFactory = async (options) => {
+  const { limits, presence } = split(options);
   const hub = new MemoryInboxHub();
   const clock = new OffsetClock();
-  const channels = new MemoryChannelStore(hub, { ...DEFAULT_TEST_LIMITS, ...limits }, () => clock.now());
+  const outbox = new MemoryWebhookOutbox(presence.maxBacklog);
+  const channels = new MemoryChannelStore(hub, limits, () => clock.now(), presence, outbox);
   const tokens = new MemoryTokenStore(clock);
   const inboxes: NodeInbox[] = [];
   return {
     channels,
     tokens,
+    outbox,
+    liveness: new MemoryNodeLiveness(),
     clock,
     newInbox: () => {
       const inbox = new MemoryNodeInbox(hub);
@@ -50,15 +72,18 @@ export const memoryStores: StoreSetFactory = async (limits) => {
   };
 };
 
-export const redisStores: StoreSetFactory = async (limits) => {
+export const redisStores: StoreSetFactory = async (options) => {
+  const { limits, presence } = split(options);
   const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true });
   const keys = redisKeys(`t${randomBytes(6).toString('hex')}:`);
-  const channels = new RedisChannelStore(redis, keys, { ...DEFAULT_TEST_LIMITS, ...limits });
+  const channels = new RedisChannelStore(redis, keys, limits, presence);
   const tokens = new RedisTokenStore(redis, keys);
   const inboxes: NodeInbox[] = [];
   return {
     channels,
     tokens,
+    outbox: new RedisWebhookOutbox(redis, keys),
+    liveness: new RedisNodeLiveness(redis, keys),
     clock: new OffsetClock(),
     newInbox: () => {
       const inbox = new RedisNodeInbox(redis, keys);

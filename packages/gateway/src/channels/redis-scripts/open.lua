@@ -1,6 +1,7 @@
 -- Creates a channel, or extends a live one. Returns the channel generation.
 -- KEYS[1] channel hash, KEYS[2] buffer
--- ARGV[1] expiresAt (ms), ARGV[2] generation if new, ARGV[3] epoch if new, ARGV[4] now (ms)
+-- ARGV[1] expiresAt (ms), ARGV[2] generation if new, ARGV[3] epoch if new, ARGV[4] now (ms),
+-- ARGV[5] how long the hash outlives the channel (ms): presence is settled after expiry, when the socket closes
 local expires_at = tonumber(ARGV[1])
 local current = redis.call('HMGET', KEYS[1], 'gen', 'exp')
 local generation = current[1]
@@ -15,6 +16,6 @@ elseif expires_at > current_exp then
 else
   expires_at = current_exp
 end
-redis.call('PEXPIREAT', KEYS[1], expires_at)
+redis.call('PEXPIREAT', KEYS[1], expires_at + tonumber(ARGV[5]))
 redis.call('PEXPIREAT', KEYS[2], expires_at)
 return generation

@@ -1,0 +1,157 @@
+/**
+ * The presence path's background work, on every node: heartbeat, release the clients of dead nodes,
+ * turn due pending disconnects into webhooks, and deliver webhooks with retries. Each loop runs on one
+ * interval and never overlaps itself; every failure is logged and counted, none stops the loops.
+ */
+import type { ChannelStore } from '../channels/channel-store.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
+import type { NodeLiveness } from './node-liveness.js';
+import type { WebhookOutbox, WebhookJob } from './webhook-outbox.js';
+import { sendWebhook, type WebhookTarget } from './webhook-sender.js';
+
+export interface PresenceWorkerDeps {
+  nodeId: string;
+  channels: ChannelStore;
+  liveness: NodeLiveness;
+  outbox: WebhookOutbox;
+  webhooks: (WebhookTarget & { maxAgeMs: number; concurrency: number }) | undefined;
+  heartbeatIntervalMs: number;
+  nodeTimeoutMs: number;
+  clock: Clock;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+const SETTLE_INTERVAL_MS = 250;
+const DELIVER_INTERVAL_MS = 250;
+const SETTLE_BATCH = 500;
+const RETRY_BASE_MS = 500;
+const RETRY_CAP_MS = 60_000;
+
+export class PresenceWorker {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly deps: PresenceWorkerDeps) {}
+
+  /**
+   * A node starting under an ID that ran before (a restart) holds no sockets yet: whatever its previous run
+   * owned is stale. Release it before taking sockets, so those clients are reported disconnected.
+   */
+  async releasePreviousRun(): Promise<void> {
+    await this.reap(this.deps.nodeId);
+  }
+
+  start(): void {
+    const { heartbeatIntervalMs, webhooks } = this.deps;
+    this.every(heartbeatIntervalMs, 'heartbeat', () => this.heartbeatAndReap());
+    this.every(SETTLE_INTERVAL_MS, 'settle', () => this.settle());
+    if (webhooks) this.every(DELIVER_INTERVAL_MS, 'deliver', () => this.deliver());
+    void this.run('heartbeat', () => this.heartbeatAndReap());
+  }
+
+  /** Stops the loops and waits for webhook requests in flight (each bounded by its timeout). */
+  async stop(): Promise<void> {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** After a clean drain: this node is gone, nobody needs to reap it. */
+  async leave(): Promise<void> {
+    await this.deps.liveness.forget(this.deps.nodeId);
+  }
+
+  private every(intervalMs: number, name: string, work: () => Promise<void>): void {
+    const timer = setInterval(() => void this.run(name, work), intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private async run(name: string, work: () => Promise<void>): Promise<void> {
+    if (this.busy.has(name)) return;
+    this.busy.add(name);
+    try {
+      await work();
+    } catch (error) {
+      this.deps.logger.warn({ err: (error as Error).message, loop: name }, 'presence loop failed');
+    } finally {
+      this.busy.delete(name);
+    }
+  }
+
+  private async heartbeatAndReap(): Promise<void> {
+    const { liveness, nodeId, clock, metrics, nodeTimeoutMs, outbox } = this.deps;
+    const now = clock.now();
+    await liveness.heartbeat(nodeId, now);
+    metrics.liveNodes.set(await liveness.liveCount(now - nodeTimeoutMs));
+    metrics.webhookBacklog.set(await outbox.backlog());
+    for (const dead of await liveness.staleNodes(now - nodeTimeoutMs)) {
+      if (dead !== nodeId) await this.reap(dead);
+    }
+  }
+
+  private async reap(deadNode: string): Promise<void> {
+    const { liveness, channels, clock, metrics, logger, nodeTimeoutMs } = this.deps;
+    if (!(await liveness.claimReap(deadNode, nodeTimeoutMs * 2))) return;
+    let released = 0;
+    for await (const clientIds of liveness.clientsOf(deadNode)) {
+      released += await channels.releaseDeadOwner(deadNode, clientIds, clock.now());
+    }
+    await liveness.forget(deadNode);
+    metrics.reapedNodes.inc();
+    metrics.reapedClients.inc(released);
+    logger.info({ deadNode, released }, 'released the clients of a dead node');
+  }
+
+  private async settle(): Promise<void> {
+    const { channels, clock, metrics } = this.deps;
+    // Bounded: at most ten batches a tick; the rest waits for the next tick.
+    for (let round = 0; round < 10; round++) {
+      const result = await channels.settleDisconnects(clock.now(), SETTLE_BATCH);
+      if (result.queued) metrics.presenceEvents.inc({ event: 'disconnected' }, result.queued);
+      if (result.dropped) metrics.webhookDrops.inc({ reason: 'backlog_full' }, result.dropped);
+      if (result.due < SETTLE_BATCH) return;
+    }
+  }
+
+  private async deliver(): Promise<void> {
+    const webhooks = this.deps.webhooks!;
+    const free = webhooks.concurrency - this.inFlight.size;
+    if (free <= 0) return;
+    const now = this.deps.clock.now();
+    // The lease outlasts one attempt, so no other node takes a job that is still in flight here.
+    const jobs = await this.deps.outbox.claimDue(now, free, now + webhooks.timeoutMs + 5_000);
+    for (const job of jobs) {
+      const attempt = this.attempt(job).finally(() => this.inFlight.delete(attempt));
+      this.inFlight.add(attempt);
+    }
+  }
+
+  private async attempt(job: WebhookJob): Promise<void> {
+    const { outbox, clock, metrics, logger } = this.deps;
+    const webhooks = this.deps.webhooks!;
+    const delivered = await sendWebhook(webhooks, job, clock.now());
+    const now = clock.now();
+    metrics.webhookDeliveries.inc({ event: job.event, result: delivered ? 'delivered' : 'failed' });
+    try {
+      if (delivered) {
+        metrics.webhookLatency.observe(Math.max(0, now - job.firstAt) / 1000);
+        await outbox.complete(job.id);
+      } else if (now - job.firstAt >= webhooks.maxAgeMs) {
+        metrics.webhookDrops.inc({ reason: 'expired' });
+        logger.warn({ event: job.event, clientId: job.clientId, attempts: job.attempts + 1 }, 'webhook given up');
+        await outbox.complete(job.id);
+      } else {
+        metrics.webhookRetries.inc();
+        const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** job.attempts);
+        await outbox.reschedule(job, now + ceiling * (0.5 + Math.random() / 2));
+      }
+    } catch (error) {
+      // The lease runs out and another attempt follows: at least once.
+      logger.warn({ err: (error as Error).message, jobId: job.id }, 'could not record a webhook attempt');
+    }
+  }
+}
