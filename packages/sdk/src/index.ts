@@ -5,6 +5,8 @@
 export { ChannelGatewayClient, DEFAULT_TIMEOUT_MS } from './client.js';
 export type { ChannelGatewayClientOptions, CreateChannelOptions } from './client.js';
 export { ChannelGatewayError } from './errors.js';
+export { verifyWebhookSignature, presenceWebhookClientId, DEFAULT_WEBHOOK_TOLERANCE_MS } from './webhooks.js';
+export type { WebhookSignatureInput, PresenceWebhookEvent } from './webhooks.js';
 export type { ChannelGatewayErrorCode, ChannelGatewayErrorOptions } from './errors.js';
 export type { FetchFunction } from './http.js';
 export type { BatchItem } from './validate.js';

@@ -7,7 +7,7 @@ import type { ChannelService } from '../channels/channel-service.js';
 import type { ChannelInfo } from '../channels/channel-store.js';
 import { HttpApiError } from './api-error.js';
 import { apiKeyChecker } from './api-keys.js';
-import { parseBatch, parseCreateChannel, parsePathClientId, parseSendMessage } from './validation.js';
+import { parseBatch, parseCreateChannel, parsePathClientId, parsePresenceQuery, parseSendMessage } from './validation.js';
 
 export function channelRoutes(service: ChannelService, apiKeys: readonly string[]): Hono {
   const api = new Hono();
@@ -52,6 +52,17 @@ export function channelRoutes(service: ChannelService, apiKeys: readonly string[
     const info = await service.info(clientId);
     if (!info) throw new HttpApiError(404, ApiErrorCode.NOT_FOUND, 'no live channel for this client ID', 'clientId');
     return c.json(toApiInfo(info));
+  });
+
+  // Presence for many clients at once (same answer per client as GET /channels/{id}, plus `found`).
+  api.post('/presence', async (c) => {
+    const clientIds = parsePresenceQuery(await jsonBody(c));
+    const infos = await Promise.all(clientIds.map((clientId) => service.info(clientId)));
+    const results = clientIds.map((clientId, index) => {
+      const info = infos[index];
+      return info ? { found: true, ...toApiInfo(info) } : { clientId, found: false, connected: false };
+    });
+    return c.json({ results });
   });
 
   api.delete('/channels/:clientId', async (c) => {

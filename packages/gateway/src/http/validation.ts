@@ -37,6 +37,13 @@ const batchBody = z.strictObject({
     .max(MAX_BATCH_MESSAGES, { error: `must hold at most ${MAX_BATCH_MESSAGES} messages` }),
 });
 
+const presenceQueryBody = z.strictObject({
+  clientIds: z
+    .array(clientId, { error: 'must be an array of client IDs' })
+    .min(1, { error: 'must hold at least one client ID' })
+    .max(MAX_BATCH_MESSAGES, { error: `must hold at most ${MAX_BATCH_MESSAGES} client IDs` }),
+});
+
 function fieldOf(path: PropertyKey[], prefix = ''): string {
   let field = prefix;
   for (const part of path) field += typeof part === 'number' ? `[${part}]` : field ? `.${String(part)}` : String(part);
@@ -84,4 +91,8 @@ export function parseBatch(body: unknown): BatchItem[] {
     const given = (item as { clientId?: unknown } | null)?.clientId;
     return { clientId: typeof given === 'string' ? given : '', error: firstIssue(result.error, `messages[${index}]`) };
   });
+}
+
+export function parsePresenceQuery(body: unknown): string[] {
+  return parse(presenceQueryBody, body).clientIds;
 }
