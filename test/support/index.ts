@@ -13,3 +13,5 @@ export { waitFor, nextEvent } from './wait.js';
 export type { WaitForOptions } from './wait.js';
 export { uniqueKeyPrefix, uniqueId } from './ids.js';
 export { repoRoot, repoPath, findExecutable } from './paths.js';
+export { startHaproxy } from './haproxy.js';
+export type { LoadBalancer } from './haproxy.js';

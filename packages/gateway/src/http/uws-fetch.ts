@@ -18,7 +18,8 @@ export function serveFetch(app: TemplatedApp, handler: FetchHandler, options: { 
     const headers = new Headers();
     req.forEach((key, value) => headers.append(key, value));
     const url = `http://${headers.get('host') ?? 'localhost'}${req.getUrl()}${query ? `?${query}` : ''}`;
-    const state = { aborted: false };
+    // uWS keeps every connection open; a client that asks for a close (health checkers do) gets one.
+    const state = { aborted: false, closeConnection: /\bclose\b/i.test(headers.get('connection') ?? '') };
     res.onAborted(() => (state.aborted = true));
 
     const declared = Number(headers.get('content-length') ?? '0');
@@ -41,7 +42,7 @@ export function serveFetch(app: TemplatedApp, handler: FetchHandler, options: { 
   });
 }
 
-async function respond(res: HttpResponse, state: { aborted: boolean }, handler: FetchHandler, request: Request, options: { onError(error: Error): void }): Promise<void> {
+async function respond(res: HttpResponse, state: { aborted: boolean; closeConnection: boolean }, handler: FetchHandler, request: Request, options: { onError(error: Error): void }): Promise<void> {
   let response: Response;
   let body: ArrayBuffer;
   try {
@@ -58,7 +59,7 @@ async function respond(res: HttpResponse, state: { aborted: boolean }, handler: 
     response.headers.forEach((value, key) => {
       if (key !== 'content-length') res.writeHeader(key, value);
     });
-    res.end(body);
+    res.end(body, state.closeConnection);
   });
 }
 

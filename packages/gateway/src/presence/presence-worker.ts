@@ -101,6 +101,7 @@ export class PresenceWorker {
       released += await channels.releaseDeadOwner(deadNode, clientIds, clock.now());
     }
     await liveness.forget(deadNode);
+    if (deadNode === this.deps.nodeId && released === 0) return; // a fresh start with nothing left over
     metrics.reapedNodes.inc();
     metrics.reapedClients.inc(released);
     logger.info({ deadNode, released }, 'released the clients of a dead node');
