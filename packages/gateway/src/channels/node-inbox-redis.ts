@@ -14,6 +14,7 @@ export class RedisNodeInbox implements NodeInbox {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
+    /** Called for every message that cannot be decoded and every subscriber error (both counted as Redis errors). */
     private readonly onUndecodable: (envelope: string) => void = () => {},
   ) {}
 
@@ -25,6 +26,8 @@ export class RedisNodeInbox implements NodeInbox {
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
     const channel = this.keys.nodeInbox(nodeId);
+    // Errors are the main connection's to report (it sees the same outage); without a listener ioredis prints them.
+    subscriber.on('error', () => this.onUndecodable(''));
     subscriber.on('message', (from: string, envelope: string) => {
       if (from !== channel) return;
       const message = decodeEnvelope(envelope);

@@ -47,6 +47,11 @@ export class GatewayMetrics {
   readonly reapedClients = new Counter({ name: 'cg_reaped_clients_total', help: 'Clients released because the node holding them died', registers: [this.registry] });
   readonly reapedNodes = new Counter({ name: 'cg_reaped_nodes_total', help: 'Dead nodes whose clients this node released', registers: [this.registry] });
   readonly liveNodes = new Gauge({ name: 'cg_live_nodes', help: 'Nodes whose heartbeat this node sees as current', registers: [this.registry] });
+  readonly detachesPending = new Gauge({
+    name: 'cg_detaches_pending',
+    help: 'Closed sockets whose release could not reach Redis yet (retried until it does)',
+    registers: [this.registry],
+  });
   readonly uwsBuild = new Gauge({ name: 'cg_uws_build_info', help: 'The uWebSockets.js build this node loaded (value is always 1)', labelNames: ['build'], registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

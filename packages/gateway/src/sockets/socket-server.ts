@@ -13,6 +13,17 @@ import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type U
 
 export const SOCKET_PATH = '/v1/socket';
 
+/** Failed detaches kept for retry; past this, the oldest are given up (their channels expire in time). */
+const MAX_DETACH_RETRIES = 100_000;
+const DETACH_RETRY_EVERY_TICKS = 8;
+
+interface PendingDetach {
+  clientId: string;
+  connectionId: string;
+  epoch: string;
+  deliveredSeq: number;
+}
+
 /** uWS copies the user data's own properties (not its prototype), so the Connection rides in a wrapper. */
 interface SocketData {
   connection: Connection;
@@ -30,6 +41,9 @@ export class SocketServer {
   private readonly bootId = randomBytes(3).toString('hex');
   /** Detaches in flight, so a draining node can wait for ownership to be released. */
   private readonly detaching = new Set<Promise<unknown>>();
+  private readonly detachRetries: PendingDetach[] = [];
+  private retryingDetaches = false;
+  private ticks = 0;
   private accepting = true;
 
   constructor(private readonly deps: SocketServerDeps) {
@@ -140,7 +154,7 @@ export class SocketServer {
   }
 
   private onClose(connection: Connection, code: number): void {
-    const { registry, channels, metrics, logger, liveness, nodeId, clock } = this.deps;
+    const { registry, metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
     metrics.closes.inc({ reason });
     // The bucket is in whichever wheel holds the connection; removing from the other is a no-op.
@@ -151,20 +165,50 @@ export class SocketServer {
     connection.ws = undefined;
     if (connection.epoch === '') return; // never attached, or hello.ts cleans up when its attach returns
     registry.remove(connection);
-    const owner = { nodeId: this.deps.nodeId, connectionId: connection.id };
-    const { clientId } = connection;
-    const detach = channels
-      .detach(clientId, owner, connection.epoch, connection.lastSeq, clock.now())
-      // A newer local socket for the client keeps it indexed under this node.
-      .then(() => (registry.get(clientId) ? undefined : liveness.untrackClient(nodeId, clientId)))
-      .catch((error: Error) => {
-        logger.warn({ err: error.message, clientId }, 'detach failed');
-      });
+    const job: PendingDetach = { clientId: connection.clientId, connectionId: connection.id, epoch: connection.epoch, deliveredSeq: connection.lastSeq };
+    const detach = this.release(job).then((released) => {
+      if (!released) this.queueDetachRetry(job);
+    });
     this.detaching.add(detach);
     void detach.finally(() => this.detaching.delete(detach));
   }
 
+  /** Releases a closed socket's ownership in the store; false when the store could not be reached. */
+  private async release(job: PendingDetach): Promise<boolean> {
+    const { registry, channels, liveness, nodeId, clock, logger } = this.deps;
+    try {
+      await channels.detach(job.clientId, { nodeId, connectionId: job.connectionId }, job.epoch, job.deliveredSeq, clock.now());
+      // A newer local socket for the client keeps it indexed under this node.
+      if (!registry.get(job.clientId)) await liveness.untrackClient(nodeId, job.clientId);
+      return true;
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, clientId: job.clientId }, 'detach failed; will retry');
+      return false;
+    }
+  }
+
+  /**
+   * A detach that failed (Redis unreachable) is retried until it succeeds: otherwise the client would stay
+   * "connected" to a socket that is gone, and its disconnected webhook would never be sent.
+   */
+  private queueDetachRetry(job: PendingDetach): void {
+    if (this.detachRetries.length >= MAX_DETACH_RETRIES) this.detachRetries.shift();
+    this.detachRetries.push(job);
+    this.deps.metrics.detachesPending.set(this.detachRetries.length);
+  }
+
+  private retryDetaches(): void {
+    if (this.retryingDetaches || this.detachRetries.length === 0) return;
+    this.retryingDetaches = true;
+    const batch = this.detachRetries.splice(0, 500);
+    void Promise.all(batch.map(async (job) => ((await this.release(job)) ? undefined : this.queueDetachRetry(job)))).finally(() => {
+      this.retryingDetaches = false;
+      this.deps.metrics.detachesPending.set(this.detachRetries.length);
+    });
+  }
+
   private tick(): void {
+    if (++this.ticks % DETACH_RETRY_EVERY_TICKS === 0) this.retryDetaches();
     const now = this.deps.clock.now();
     for (const connection of this.helloDeadlines.takeDue(now)) {
       if (connection.state !== 'awaiting-hello') continue;
