@@ -10,6 +10,7 @@ import { createStores, type Stores } from './channels/stores.js';
 import { systemClock, type Clock } from './clock.js';
 import type { GatewayConfig } from './config.js';
 import { createHttpApp } from './http/http-app.js';
+import { mountSendRoutes } from './http/send-routes.js';
 import { serveFetch } from './http/uws-fetch.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './ops/metrics.js';
@@ -92,6 +93,14 @@ export class GatewayNode {
       apiKeys: this.config.apiKeys,
       metrics: this.metrics,
       readiness: { notReadyBecause: () => this.notReadyBecause() },
+      storesReachable: () => this.stores.isReachable(),
+      logger: this.logger,
+    });
+    mountSendRoutes(app, {
+      service,
+      apiKeys: this.config.apiKeys,
+      maxBodyBytes: this.config.maxBodyBytes,
+      metrics: this.metrics,
       storesReachable: () => this.stores.isReachable(),
       logger: this.logger,
     });

@@ -1,25 +1,22 @@
 /**
- * The backend API: `/v1/channels…` and `/v1/messages`, behind `Authorization: Bearer <api key>`.
+ * The backend API on Hono: `/v1/channels…` and `/v1/presence`, behind `Authorization: Bearer <api key>`.
+ * The two send routes are served natively on uWS (send-routes.ts): they are the hot path.
  */
 import { Hono, type Context } from 'hono';
-import { ApiErrorCode, type BatchSendResult, type ChannelInfo as ApiChannelInfo } from '@channel-gateway/protocol';
+import { ApiErrorCode, type ChannelInfo as ApiChannelInfo } from '@channel-gateway/protocol';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { ChannelInfo } from '../channels/channel-store.js';
 import { HttpApiError } from './api-error.js';
-import { apiKeyChecker } from './api-keys.js';
-import { parseBatch, parseCreateChannel, parsePathClientId, parsePresenceQuery, parseSendMessage } from './validation.js';
+import { bearerAuthenticator } from './api-keys.js';
+import { parseJsonBody } from './json-body.js';
+import { parseCreateChannel, parsePathClientId, parsePresenceQuery } from './validation.js';
 
 export function channelRoutes(service: ChannelService, apiKeys: readonly string[]): Hono {
   const api = new Hono();
-  const isValidKey = apiKeyChecker(apiKeys);
+  const authenticate = bearerAuthenticator(apiKeys);
 
   api.use('*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!isValidKey(key)) {
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new HttpApiError(401, ApiErrorCode.UNAUTHORIZED, header ? 'the API key is not valid' : 'missing Authorization: Bearer <api key>');
-    }
+    authenticate(c.req.header('authorization') ?? '');
     await next();
   });
 
@@ -27,24 +24,6 @@ export function channelRoutes(service: ChannelService, apiKeys: readonly string[
     const { clientId, durationMinutes } = parseCreateChannel(await jsonBody(c, true));
     const created = await service.createChannel(clientId, durationMinutes);
     return c.json({ clientId: created.clientId, token: created.token, expiresAt: new Date(created.expiresAt).toISOString() }, 201);
-  });
-
-  api.post('/channels/:clientId/messages', async (c) => {
-    const clientId = parsePathClientId(c.req.param('clientId'));
-    const message = parseSendMessage(await jsonBody(c));
-    return c.json({ status: await service.send(clientId, message) }, 202);
-  });
-
-  api.post('/messages', async (c) => {
-    const items = parseBatch(await jsonBody(c));
-    // Sent concurrently: the Redis client pipelines them, and per-client order is the order of the array.
-    const results = await Promise.all(
-      items.map(async (item): Promise<BatchSendResult> => {
-        if ('error' in item) return { clientId: item.clientId, status: 'invalid', error: item.error };
-        return { clientId: item.clientId, status: await service.send(item.clientId, item.message) };
-      }),
-    );
-    return c.json({ results }, 202);
   });
 
   api.get('/channels/:clientId', async (c) => {
@@ -74,19 +53,8 @@ export function channelRoutes(service: ChannelService, apiKeys: readonly string[
   return api;
 }
 
-/** The JSON body; refuses other media types. `optional`: an empty body means `{}`. */
 async function jsonBody(c: Context, optional = false): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === '' && optional) return {};
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-    throw new HttpApiError(415, ApiErrorCode.UNSUPPORTED_MEDIA_TYPE, 'send the body as Content-Type: application/json');
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpApiError(400, ApiErrorCode.INVALID_JSON, 'the body is not valid JSON', 'body');
-  }
+  return parseJsonBody(c.req.header('content-type') ?? '', await c.req.text(), optional);
 }
 
 function toApiInfo(info: ChannelInfo): ApiChannelInfo {

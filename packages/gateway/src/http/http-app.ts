@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { HttpApiError } from './api-error.js';
 import { channelRoutes } from './channel-routes.js';
+import { errorResponse } from './error-response.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
 
 export interface HttpAppDeps {
@@ -28,12 +29,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.route('/v1', channelRoutes(deps.service, deps.apiKeys));
   app.notFound((c) => c.json(new HttpApiError(404, ApiErrorCode.NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
   app.onError((error, c) => {
-    if (error instanceof HttpApiError) return c.json(error.toBody(), error.status);
-    if (!deps.storesReachable()) {
-      return c.json(new HttpApiError(503, ApiErrorCode.UNAVAILABLE, 'the gateway cannot reach Redis; try again').toBody(), 503);
-    }
-    deps.logger.error({ err: error.message, stack: error.stack, path: c.req.path }, 'request failed');
-    return c.json({ error: { code: ApiErrorCode.INTERNAL, message: 'internal error' } }, 500);
+    const answer = errorResponse(error, deps.storesReachable());
+    if (answer.unexpected) deps.logger.error({ err: error.message, stack: error.stack, path: c.req.path }, 'request failed');
+    return c.json(answer.body, answer.status as 400);
   });
   return app;
 }

@@ -1,0 +1,100 @@
+/**
+ * The send path, served natively on uWS rather than through Hono: turning every request into a fetch
+ * `Request` costs about three times the CPU of the whole send (see bench/README.md). Same validation,
+ * authentication and error answers as the Hono routes, from the same modules.
+ *
+ *   POST /v1/channels/{clientId}/messages   {"message"}            → 202 {"status"}
+ *   POST /v1/messages                       {"messages":[…]}       → 202 {"results":[…]}
+ */
+import { ApiErrorCode, type BatchSendResult } from '@channel-gateway/protocol';
+import type { ChannelService } from '../channels/channel-service.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from '../sockets/uws.js';
+import { HttpApiError } from './api-error.js';
+import { bearerAuthenticator } from './api-keys.js';
+import { errorResponse } from './error-response.js';
+import { parseJsonBody } from './json-body.js';
+import { readBody, trackRequest, writeJson, type RequestState } from './uws-body.js';
+import { parseBatch, parsePathClientId, parseSendMessage } from './validation.js';
+
+export interface SendRoutesDeps {
+  service: ChannelService;
+  apiKeys: readonly string[];
+  maxBodyBytes: number;
+  metrics: GatewayMetrics;
+  storesReachable(): boolean;
+  logger: Logger;
+}
+
+const SINGLE_ROUTE = '/v1/channels/:clientId/messages';
+const BATCH_ROUTE = '/v1/messages';
+
+export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
+  const authenticate = bearerAuthenticator(deps.apiKeys);
+
+  /** Reads headers (only valid now), then the body, then runs `handle` and answers its result as JSON. */
+  const route = (name: string, handle: (body: unknown, req: { clientIdParam: string }) => Promise<unknown>) => (res: HttpResponse, req: HttpRequest) => {
+    const state = trackRequest(res, req.getHeader('connection'));
+    const contentType = req.getHeader('content-type');
+    const clientIdParam = req.getParameter(0) ?? '';
+    try {
+      authenticate(req.getHeader('authorization'));
+    } catch (error) {
+      return answerError(res, state, name, error);
+    }
+    readBody(res, state, req.getHeader('content-length'), deps.maxBodyBytes, (buffer) => {
+      let body: unknown;
+      try {
+        body = parseJsonBody(contentType, buffer.toString('utf8'));
+      } catch (error) {
+        return answerError(res, state, name, error);
+      }
+      handle(body, { clientIdParam }).then(
+        (result) => {
+          deps.metrics.httpRequests.inc({ route: name, code: 202 });
+          writeJson(res, state, 202, result);
+        },
+        (error: unknown) => answerError(res, state, name, error),
+      );
+    });
+  };
+
+  const answerError = (res: HttpResponse, state: RequestState, name: string, error: unknown) => {
+    const answer = errorResponse(error, deps.storesReachable());
+    if (answer.unexpected) deps.logger.error({ err: (error as Error).message, stack: (error as Error).stack, route: name }, 'request failed');
+    deps.metrics.httpRequests.inc({ route: name, code: answer.status });
+    writeJson(res, state, answer.status, answer.body);
+  };
+
+  app.post(
+    SINGLE_ROUTE,
+    route(SINGLE_ROUTE, async (body, { clientIdParam }) => {
+      const clientId = parsePathClientId(decodePathSegment(clientIdParam));
+      return { status: await deps.service.send(clientId, parseSendMessage(body)) };
+    }),
+  );
+
+  app.post(
+    BATCH_ROUTE,
+    route(BATCH_ROUTE, async (body) => {
+      const items = parseBatch(body);
+      // Sent concurrently: the Redis client pipelines them, and per-client order is the order of the array.
+      const results = await Promise.all(
+        items.map(async (item): Promise<BatchSendResult> => {
+          if ('error' in item) return { clientId: item.clientId, status: 'invalid', error: item.error };
+          return { clientId: item.clientId, status: await deps.service.send(item.clientId, item.message) };
+        }),
+      );
+      return { results };
+    }),
+  );
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpApiError(400, ApiErrorCode.INVALID_FIELD, 'clientId is not a valid percent-encoded path segment', 'clientId');
+  }
+}
