@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { GatewayConfig } from '../src/config.js';
+import { waitFor } from '../../../test/support/index.js';
 import { startTestGateway, type TestGateway } from './support/in-process-gateway.js';
 import { TestSocket } from './support/test-socket.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
@@ -92,6 +93,25 @@ describe('presence webhooks', () => {
     expect(metrics).toContain('cg_webhook_retries_total 2');
     expect(metrics).toMatch(/cg_webhook_deliveries_total\{event="connected",result="failed"\} 2/);
     socket.close();
+  });
+
+  it('keeps sockets and sends flowing while the app hangs, with the backlog visible', async () => {
+    app.hang = true;
+    const node = await startNode({ webhooks: { url: app.url, secret: SECRET, maxAgeMs: 60_000, timeoutMs: 300, concurrency: 2, maxBacklog: 10_000 } });
+    const sockets: TestSocket[] = [];
+    const clientIds: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { clientId, token } = await node.createChannel();
+      clientIds.push(clientId);
+      sockets.push(await TestSocket.open(node.wsUrl, token));
+    }
+    for (const clientId of clientIds) expect(await node.send(clientId, `hi ${clientId}`)).toBe('routed');
+    for (const [index, socket] of sockets.entries()) expect(await socket.waitForMessages(1)).toEqual([`hi ${clientIds[index]}`]);
+    const metricsText = () => fetch(node.httpUrl + '/metrics').then((r) => r.text());
+    await waitFor(async () => /cg_webhook_deliveries_total\{event="connected",result="failed"\} [1-9]/.test(await metricsText()), { what: 'timed-out webhook attempts' });
+    await waitFor(async () => /^cg_webhook_backlog [1-9]/m.test(await metricsText()), { what: 'the backlog gauge', timeoutMs: 5_000 });
+    expect(app.received).toEqual([]);
+    for (const socket of sockets) socket.close();
   });
 
   it('hands clients over on drain without a disconnected webhook', async () => {

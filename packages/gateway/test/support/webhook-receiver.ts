@@ -18,6 +18,8 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   /** Answer this many requests with 500 before accepting. */
   failNext = 0;
+  /** Never answer (a hung app); requests stay open until stop(). */
+  hang = false;
   attempts = 0;
   private waiters: Array<() => void> = [];
   private constructor(
@@ -42,6 +44,7 @@ export class WebhookReceiver {
 
   private onRequest(secret: string, path: string, headers: NodeJS.Dict<string | string[]>, body: string, response: import('node:http').ServerResponse): void {
     this.attempts++;
+    if (this.hang) return;
     if (this.failNext > 0) {
       this.failNext--;
       response.writeHead(500).end('not now');
@@ -77,6 +80,7 @@ export class WebhookReceiver {
   }
 
   async stop(): Promise<void> {
+    this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
