@@ -4,20 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '@channel-gateway/protocol';
-import { startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
+import { gatewayApi, startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 
 const API_KEY = 'cluster-test-key';
 
-async function api(node: GatewayHandle, method: string, path: string, body?: unknown) {
-  const response = await fetch(node.httpUrl + path, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const api = (node: GatewayHandle, method: string, path: string, body?: unknown) => gatewayApi(node.httpUrl, API_KEY)(method, path, body);
 
 describe('two gateway nodes on one Redis', () => {
   let a: GatewayHandle;

@@ -3,7 +3,7 @@
  * releases the dead node's clients and sends their disconnected webhooks; presence stops reporting them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
+import { gatewayApi, startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 import { WebhookReceiver } from '../../packages/gateway/test/support/webhook-receiver.js';
 
@@ -13,14 +13,7 @@ const HEARTBEAT_MS = 300;
 const NODE_TIMEOUT_MS = 1_500;
 const CLIENTS = 5;
 
-async function api(node: GatewayHandle, method: string, path: string, body?: unknown) {
-  const response = await fetch(node.httpUrl + path, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const api = (node: GatewayHandle, method: string, path: string, body?: unknown) => gatewayApi(node.httpUrl, API_KEY)(method, path, body);
 
 describe('a gateway node killed with SIGKILL', () => {
   let app: WebhookReceiver;

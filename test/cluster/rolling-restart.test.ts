@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Channel, type Socket } from '@channel-gateway/client';
-import { getFreePort, startGatewayProcess, startHaproxy, uniqueKeyPrefix, waitFor, type GatewayHandle, type LoadBalancer } from '../support/index.js';
+import { gatewayApi, getFreePort, startGatewayProcess, startHaproxy, uniqueKeyPrefix, waitFor, type GatewayHandle, type LoadBalancer } from '../support/index.js';
 import { WebhookReceiver } from '../../packages/gateway/test/support/webhook-receiver.js';
 
 const API_KEY = 'rolling-key';
@@ -57,19 +57,7 @@ describe('rolling restart of three nodes behind HAProxy', () => {
     await app?.stop();
   });
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const response = await fetch(lb.httpUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    try {
-      return { status: response.status, body: JSON.parse(text) };
-    } catch {
-      throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 200)}`);
-    }
-  }
+  const api = gatewayApi(() => lb.httpUrl, API_KEY);
 
   function connect(clientId: string, token: string): Client {
     const client: Client = { clientId, received: [], appEvents: [], socket: undefined as unknown as Socket };

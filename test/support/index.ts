@@ -15,3 +15,5 @@ export { uniqueKeyPrefix, uniqueId } from './ids.js';
 export { repoRoot, repoPath, findExecutable } from './paths.js';
 export { startHaproxy } from './haproxy.js';
 export type { LoadBalancer } from './haproxy.js';
+export { gatewayApi } from './api.js';
+export type { ApiAnswer, ApiCall } from './api.js';
