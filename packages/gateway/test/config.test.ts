@@ -1,0 +1,41 @@
+/** Configuration: validated once, every bad variable named, unknown CG_ variables reported. */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { GATEWAY_MAIN } from '../../../test/support/index.js';
+
+describe('configuration', () => {
+  it('has working defaults and generates an API key when none is set', () => {
+    const { config, unknownVariables } = loadConfig({});
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', redisUrl: undefined, keyPrefix: 'cg:', maxInboundFrameBytes: 4096, compression: false, webhooks: undefined });
+    expect(config.apiKeyGenerated).toBe(true);
+    expect(config.apiKeys[0]!.length).toBeGreaterThanOrEqual(32);
+    expect(unknownVariables).toEqual([]);
+  });
+
+  it('reads typed values and lists', () => {
+    const { config } = loadConfig({ CG_PORT: '9000', CG_API_KEYS: ' a, b ,,', CG_ALLOWED_ORIGINS: 'https://x.example', CG_COMPRESSION: 'true', CG_BUFFER_MAX_MESSAGES: '7' });
+    expect(config).toMatchObject({ port: 9000, apiKeys: ['a', 'b'], apiKeyGenerated: false, allowedOrigins: ['https://x.example'], compression: true, buffer: { maxMessages: 7 } });
+  });
+
+  it('names every invalid variable', () => {
+    const attempt = () => loadConfig({ CG_PORT: 'eighty', CG_REDIS_URL: 'not a url', CG_KEY_PREFIX: 'a{b}', CG_LOG_LEVEL: 'loud' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/CG_PORT.*CG_REDIS_URL.*CG_KEY_PREFIX.*CG_LOG_LEVEL/);
+  });
+
+  it('refuses unsigned webhooks and a node timeout shorter than two heartbeats', () => {
+    expect(() => loadConfig({ CG_WEBHOOK_URL: 'https://app.example' })).toThrow(/CG_WEBHOOK_SECRET/);
+    expect(() => loadConfig({ CG_HEARTBEAT_INTERVAL_MS: '5000', CG_NODE_TIMEOUT_MS: '6000' })).toThrow(/CG_NODE_TIMEOUT_MS/);
+  });
+
+  it('reports unknown CG_ variables and ignores other ones', () => {
+    expect(loadConfig({ CG_PROT: '1', HOME: '/root', CG_PORT: '1' }).unknownVariables).toEqual(['CG_PROT']);
+  });
+
+  it('stops the process with a message naming the variable', () => {
+    const result = spawnSync(process.execPath, [GATEWAY_MAIN], { env: { PATH: process.env.PATH, CG_PORT: '-1' }, encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/CG_PORT/);
+  });
+});
