@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CloseCode,
+  allCloseCodes,
+  clientIdProblem,
+  describeCloseCode,
+  encodeMessageFrame,
+  messageProblem,
+  parseClientFrame,
+  parseServerFrame,
+  redisKeys,
+  utf8ByteLength,
+} from '../src/index.js';
+
+describe('limits', () => {
+  it('counts UTF-8 bytes, not characters', () => {
+    expect(utf8ByteLength('abc')).toBe(3);
+    expect(utf8ByteLength('é')).toBe(2);
+    expect(utf8ByteLength('🎉')).toBe(4);
+  });
+  it('accepts 256-byte client IDs and refuses empty, longer, control characters and lone surrogates', () => {
+    expect(clientIdProblem('x'.repeat(256))).toBeUndefined();
+    expect(clientIdProblem('é'.repeat(128))).toBeUndefined();
+    for (const bad of ['', 'x'.repeat(257), 'é'.repeat(128) + 'x', 'a\nb', 'a\u0085b', '\ud800']) expect(clientIdProblem(bad)).toBeDefined();
+  });
+  it('accepts messages up to 32,767 bytes, including the empty one', () => {
+    expect(messageProblem('')).toBeUndefined();
+    expect(messageProblem('x'.repeat(32_767))).toBeUndefined();
+    expect(messageProblem('x'.repeat(32_768))).toBeDefined();
+    expect(messageProblem('a\udc00')).toBeDefined();
+  });
+});
+
+describe('frames', () => {
+  it('parses the frames a client may send, and nothing else', () => {
+    expect(parseClientFrame('{"type":"ping"}')).toEqual({ type: 'ping' });
+    expect(parseClientFrame('{"type":"hello","token":"t"}')).toEqual({ type: 'hello', token: 't' });
+    expect(parseClientFrame('{"type":"hello","token":"t","resume":{"epoch":"e","seq":3}}')).toEqual({ type: 'hello', token: 't', resume: { epoch: 'e', seq: 3 } });
+    for (const bad of ['', 'null', '[]', '{"type":"hello"}', '{"type":"hello","token":""}', `{"type":"hello","token":"${'x'.repeat(513)}"}`, '{"type":"hello","token":"t","resume":{"epoch":"e","seq":1.5}}', '{"type":"hello","token":"t","resume":{"seq":1}}', '{"type":"msg"}']) {
+      expect(parseClientFrame(bad)).toBeUndefined();
+    }
+  });
+  it('encodes message frames that parse back to the exact string', () => {
+    for (const data of ['', 'plain', 'quote " backslash \\ newline \n', '\u2028\u2029', '🎉']) {
+      expect(parseServerFrame(encodeMessageFrame(7, data))).toEqual({ type: 'msg', seq: 7, data });
+    }
+  });
+});
+
+describe('close codes', () => {
+  it('gives every code a reconnect rule and GAE errors for token problems', () => {
+    expect(describeCloseCode(CloseCode.INVALID_TOKEN)).toMatchObject({ reconnect: 'terminal', error: { code: 401, description: 'Invalid+token.' } });
+    expect(describeCloseCode(CloseCode.TOKEN_EXPIRED)).toMatchObject({ reconnect: 'terminal', error: { code: 401, description: 'Token+timed+out.' } });
+    expect(describeCloseCode(CloseCode.REPLACED)).toMatchObject({ reconnect: 'terminal' });
+    expect(describeCloseCode(CloseCode.REPLACED).error).toBeUndefined();
+    expect(describeCloseCode(CloseCode.DRAINING).reconnect).toBe('now');
+    expect(describeCloseCode(4999)).toMatchObject({ name: 'UNKNOWN', reconnect: 'backoff' });
+    expect(new Set(allCloseCodes().map((info) => info.code)).size).toBe(Object.keys(CloseCode).length);
+  });
+});
+
+describe('Redis keys', () => {
+  it('keeps one client’s keys in one hash slot, even with braces in the ID', () => {
+    const keys = redisKeys('cg:');
+    const tag = (key: string) => key.slice(key.indexOf('{') + 1, key.indexOf('}'));
+    for (const id of ['alice', 'a}b', '{x}', '}']) {
+      expect(tag(keys.channel(id))).toBe(tag(keys.buffer(id)));
+      expect(tag(keys.channel(id)).length).toBeGreaterThan(0);
+    }
+    expect(keys.channel('a}b')).not.toBe(keys.channel('a{b'));
+    expect(() => redisKeys('bad{')).toThrow();
+  });
+});
