@@ -42,6 +42,15 @@ describe('socket limits', () => {
     socket.close();
   });
 
+  it('closes a socket that floods the gateway with frames with RATE_LIMITED', async () => {
+    gateway = await startTestGateway('memory');
+    const { token } = await gateway.createChannel();
+    const socket = await TestSocket.open(gateway.wsUrl, token);
+    for (let i = 0; i < 100; i++) socket.send({ type: 'ping' });
+    expect(await socket.closeCode()).toBe(CloseCode.RATE_LIMITED);
+    expect(socket.frames.filter((frame) => frame.type === 'pong').length).toBeLessThan(30);
+  });
+
   it('closes a socket that sends a frame over the inbound limit with 1009', async () => {
     gateway = await startTestGateway('memory', { maxInboundFrameBytes: 1024 });
     const socket = await TestSocket.connect(gateway.wsUrl);

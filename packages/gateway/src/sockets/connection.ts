@@ -26,6 +26,9 @@ export class Connection {
   pending: BufferedMessage[] | undefined;
   /** A local socket for the same client that this one will replace once attached. */
   previous: Connection | undefined;
+  /** Inbound frames in the current flood window (see SocketServer.onFrame). */
+  framesInWindow = 0;
+  floodWindowStart = 0;
   /** Counted in cg_sockets_live (open and scheduled for expiry). */
   live = false;
   /** Code this node closed the socket with, for metrics and logs. */

@@ -24,6 +24,13 @@ interface PendingDetach {
   deliveredSeq: number;
 }
 
+/**
+ * Inbound frames a socket may send per window. Clients send a hello and then a ping every 25 s, so this
+ * only ever stops a flood (closed with RATE_LIMITED, which makes a well-behaved client back off).
+ */
+const MAX_FRAMES_PER_WINDOW = 30;
+const FLOOD_WINDOW_MS = 10_000;
+
 /** uWS copies the user data's own properties (not its prototype), so the Connection rides in a wrapper. */
 interface SocketData {
   connection: Connection;
@@ -126,6 +133,7 @@ export class SocketServer {
 
   private onFrame(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
     if (message.byteLength > this.deps.config.maxInboundFrameBytes) return connection.close(CloseCode.FRAME_TOO_BIG);
+    if (this.isFlooding(connection)) return connection.close(CloseCode.RATE_LIMITED);
     const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message).toString('utf8'));
     if (!frame) return this.protocolError(connection);
     if (frame.type === 'ping') {
@@ -140,6 +148,15 @@ export class SocketServer {
       this.deps.logger.error({ err: error.message }, 'hello failed');
       connection.close(CloseCode.UNAVAILABLE);
     });
+  }
+
+  private isFlooding(connection: Connection): boolean {
+    const now = Date.now();
+    if (now - connection.floodWindowStart >= FLOOD_WINDOW_MS) {
+      connection.floodWindowStart = now;
+      connection.framesInWindow = 0;
+    }
+    return ++connection.framesInWindow > MAX_FRAMES_PER_WINDOW;
   }
 
   private protocolError(connection: Connection): void {
