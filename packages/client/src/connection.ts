@@ -7,6 +7,7 @@ import {
   type HelloFrame,
   type MessageFrame,
   type OpenFrame,
+  type PingFrame,
   type StreamPosition,
 } from '@channel-gateway/protocol';
 import { Backoff } from './backoff.js';
@@ -28,9 +29,29 @@ const DRAIN_SPREAD_MS = 1_000;
 
 const ignore = (): void => {};
 
+const PING = JSON.stringify({ type: 'ping' } satisfies PingFrame);
+
+/** Detaches the client's handlers from a WebSocket it no longer uses and closes it. */
+function discard(ws: WebSocketLike): void {
+  ws.onopen = ws.onmessage = ws.onclose = null;
+  // Not null: ws (Node) throws on an 'error' event nobody listens to, e.g. closing mid-handshake.
+  ws.onerror = ignore;
+  try {
+    ws.close(CloseCode.NORMAL);
+  } catch {
+    // Already closing; nothing left to do.
+  }
+}
+
 /**
  * One logical connection to the gateway: a succession of WebSockets, each resuming where the last
  * one stopped, until a terminal close code or `stop()`.
+ *
+ * Heartbeat: a browser learns of a half-open connection (the peer vanished without FIN or RST) only
+ * when TCP gives up, minutes later. So once a socket is open the client pings every
+ * `heartbeatIntervalMs`, and when no frame at all arrives within `heartbeatTimeoutMs` of a ping (or of
+ * the hello) it drops that WebSocket and reconnects as after a network drop: backoff, resume, no
+ * `onclose` for the app.
  */
 export class Connection {
   private ws: WebSocketLike | undefined;
@@ -38,6 +59,10 @@ export class Connection {
   private readonly backoff: Backoff;
   private retryTimer: unknown;
   private stableTimer: unknown;
+  /** Next ping. */
+  private pingTimer: unknown;
+  /** Armed while a ping (or the hello) waits for any frame from the gateway. */
+  private replyTimer: unknown;
   private stopped = false;
 
   constructor(
@@ -59,15 +84,7 @@ export class Connection {
     this.cancelTimers();
     const ws = this.ws;
     this.ws = undefined;
-    if (!ws) return;
-    ws.onopen = ws.onmessage = ws.onclose = null;
-    // Not null: ws (Node) throws on an 'error' event nobody listens to, e.g. closing mid-handshake.
-    ws.onerror = ignore;
-    try {
-      ws.close(CloseCode.NORMAL);
-    } catch {
-      // Already closing; nothing left to do.
-    }
+    if (ws) discard(ws);
   }
 
   private connect(): void {
@@ -81,9 +98,17 @@ export class Connection {
       return;
     }
     this.ws = ws;
-    ws.onopen = () => ws.send(JSON.stringify(this.hello()));
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      ws.send(JSON.stringify(this.hello()));
+      // A gateway that accepted the socket but never answers the hello is as good as gone.
+      this.awaitReply();
+    };
     ws.onmessage = (event) => {
-      if (this.ws === ws && typeof event.data === 'string') this.receive(event.data);
+      if (this.ws !== ws) return;
+      // Any frame at all shows the connection is alive.
+      this.heard();
+      if (typeof event.data === 'string') this.receive(event.data);
     };
     ws.onclose = (event) => {
       if (this.ws !== ws) return;
@@ -123,6 +148,8 @@ export class Connection {
       this.stableTimer = undefined;
       this.backoff.reset();
     }, this.settings.resetAfterMs);
+    // Pings start only now: before `open` the gateway allows nothing but the hello.
+    this.schedulePing();
     this.listener.opened();
   }
 
@@ -141,6 +168,52 @@ export class Connection {
     this.listener.gap(frame);
   }
 
+  private schedulePing(): void {
+    if (this.settings.heartbeatIntervalMs <= 0) return;
+    if (this.pingTimer !== undefined) this.settings.clearTimeout(this.pingTimer);
+    this.pingTimer = this.settings.setTimeout(() => {
+      this.pingTimer = undefined;
+      this.ping();
+    }, this.settings.heartbeatIntervalMs);
+  }
+
+  private ping(): void {
+    const ws = this.ws;
+    if (!ws) return;
+    try {
+      ws.send(PING);
+    } catch {
+      // Not open any more: its close event is on the way and decides what happens next.
+      return;
+    }
+    this.awaitReply();
+    this.schedulePing();
+  }
+
+  /** Starts waiting for a frame, unless already waiting (the oldest unanswered ping sets the deadline). */
+  private awaitReply(): void {
+    if (this.settings.heartbeatIntervalMs <= 0 || this.replyTimer !== undefined) return;
+    this.replyTimer = this.settings.setTimeout(() => {
+      this.replyTimer = undefined;
+      this.lost();
+    }, this.settings.heartbeatTimeoutMs);
+  }
+
+  private heard(): void {
+    if (this.replyTimer === undefined) return;
+    this.settings.clearTimeout(this.replyTimer);
+    this.replyTimer = undefined;
+  }
+
+  /** The gateway went silent: give up on this WebSocket without waiting for a close that may never come. */
+  private lost(): void {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = undefined;
+    discard(ws);
+    this.afterClose(CloseCode.ABNORMAL);
+  }
+
   private afterClose(code: number): void {
     this.cancelTimers();
     const info = describeCloseCode(code);
@@ -156,6 +229,8 @@ export class Connection {
   private cancelTimers(): void {
     if (this.retryTimer !== undefined) this.settings.clearTimeout(this.retryTimer);
     if (this.stableTimer !== undefined) this.settings.clearTimeout(this.stableTimer);
-    this.retryTimer = this.stableTimer = undefined;
+    if (this.pingTimer !== undefined) this.settings.clearTimeout(this.pingTimer);
+    if (this.replyTimer !== undefined) this.settings.clearTimeout(this.replyTimer);
+    this.retryTimer = this.stableTimer = this.pingTimer = this.replyTimer = undefined;
   }
 }

@@ -16,6 +16,19 @@ export interface ChannelOptions {
   /** WebSocket implementation, e.g. `ws` in Node. Default: the global `WebSocket`. */
   WebSocket?: WebSocketConstructor;
   backoff?: BackoffOptions;
+  /**
+   * Once a socket is open, the client pings the gateway this often, in ms (default 25 000), so a
+   * half-open connection (the network went away without a FIN or RST) is noticed. 0 turns the
+   * heartbeat off, e.g. where the WebSocket implementation pings by itself. Keep it well above a
+   * third of a second: the gateway closes sockets that send more than 30 frames in 10 s.
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * How long to wait, in ms, for any frame from the gateway after a ping (or after the hello) before
+   * the connection counts as lost: it is closed and the client reconnects and resumes, as after a
+   * network drop (default 10 000).
+   */
+  heartbeatTimeoutMs?: number;
   /** Source of jitter in [0, 1) (default `Math.random`); injectable so tests can pin delays. */
   random?: () => number;
   // Methods rather than function properties so both the browser's and Node's timer signatures fit.
@@ -30,6 +43,9 @@ export interface ConnectionSettings {
   readonly baseMs: number;
   readonly capMs: number;
   readonly resetAfterMs: number;
+  /** 0: no heartbeat. */
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
   readonly random: () => number;
   readonly setTimeout: (callback: () => void, ms: number) => unknown;
   readonly clearTimeout: (handle: unknown) => void;
@@ -44,9 +60,11 @@ export function resolveSettings(options: ChannelOptions): ConnectionSettings {
   return {
     url,
     WebSocket: WebSocketClass,
-    baseMs: duration(options.backoff?.baseMs, 500, 'baseMs'),
-    capMs: duration(options.backoff?.capMs, 30_000, 'capMs'),
-    resetAfterMs: duration(options.backoff?.resetAfterMs, 10_000, 'resetAfterMs'),
+    baseMs: duration(options.backoff?.baseMs, 500, 'backoff.baseMs'),
+    capMs: duration(options.backoff?.capMs, 30_000, 'backoff.capMs'),
+    resetAfterMs: duration(options.backoff?.resetAfterMs, 10_000, 'backoff.resetAfterMs'),
+    heartbeatIntervalMs: duration(options.heartbeatIntervalMs, 25_000, 'heartbeatIntervalMs'),
+    heartbeatTimeoutMs: positiveDuration(options.heartbeatTimeoutMs, 10_000, 'heartbeatTimeoutMs'),
     random: options.random ?? Math.random,
     // Wrapped so the timer functions are never called with `this` set to some other object,
     // which browsers reject ("Illegal invocation") for window.setTimeout.
@@ -63,6 +81,12 @@ function globalWebSocket(): WebSocketConstructor | undefined {
 
 function duration(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`Channel Gateway: backoff.${name} must be a non-negative number`);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`Channel Gateway: ${name} must be a non-negative number`);
+  return value;
+}
+
+function positiveDuration(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`Channel Gateway: ${name} must be a positive number`);
   return value;
 }

@@ -5,7 +5,10 @@ import { ManualClock, type ManualTimer } from './helpers/manual-clock.js';
 import type { ScriptedGateway } from './helpers/scripted-gateway.js';
 
 const RESET_MS = 77_777;
-const isRetry = (timer: ManualTimer): boolean => timer.ms !== RESET_MS;
+const PING_MS = 66_666;
+const REPLY_MS = 55_555;
+/** The clock also holds the stability and heartbeat timers; each has its own distinctive delay. */
+const isRetry = (timer: ManualTimer): boolean => ![RESET_MS, PING_MS, REPLY_MS].includes(timer.ms);
 
 /** Random values that sweep the whole [0, 1) range, so delays are checked at both ends of each window. */
 function cyclingRandom(values: number[]): () => number {
@@ -21,6 +24,8 @@ describe('full-jitter backoff', () => {
     const { channel } = channelFor(gateway, {
       random: cyclingRandom(randomValues),
       backoff: { baseMs: 100, capMs: 1_000, resetAfterMs: RESET_MS },
+      heartbeatIntervalMs: PING_MS,
+      heartbeatTimeoutMs: REPLY_MS,
       setTimeout: clock.setTimeout,
       clearTimeout: clock.clearTimeout,
     });

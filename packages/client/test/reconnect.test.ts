@@ -49,6 +49,8 @@ describe('reconnection', () => {
     const { channel } = channelFor(gateway, {
       random: () => 0.5,
       backoff: { baseMs: 20_000, capMs: 60_000, resetAfterMs: 99_000 },
+      heartbeatIntervalMs: 88_000,
+      heartbeatTimeoutMs: 77_000,
       setTimeout: clock.setTimeout,
       clearTimeout: clock.clearTimeout,
     });
@@ -60,7 +62,8 @@ describe('reconnection', () => {
     await log.untilCount('message');
     first.close(CloseCode.DRAINING);
 
-    const retry = await clock.timer((timer) => timer.ms !== 99_000);
+    // Not the stability timer nor a heartbeat timer.
+    const retry = await clock.timer((timer) => ![99_000, 88_000, 77_000].includes(timer.ms));
     expect(retry.ms).toBe(500); // 0.5 × the 1 s drain window, not 0.5 × 20 s
     clock.fire(retry);
     const second = await gateway.nextSocket();

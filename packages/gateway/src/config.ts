@@ -37,8 +37,11 @@ const schema = z.object({
   MAX_BACKPRESSURE_BYTES: integer(16_384, 64 * 1_048_576).default(1_048_576),
   /** Time a new socket has to send its hello. */
   HELLO_TIMEOUT_MS: integer(100, 120_000).default(10_000),
-  /** Seconds without any frame (the client pings) before a socket is considered dead. */
-  IDLE_TIMEOUT_SECONDS: integer(8, 960).default(120),
+  /**
+   * Seconds without any frame before a socket is considered dead and closed (so presence does not keep a
+   * half-open socket). The browser client pings every 25 s; uWS also pings idle sockets by itself.
+   */
+  IDLE_TIMEOUT_SECONDS: integer(8, 960).default(60),
   /** Largest HTTP request body; larger ones are refused with 413 before they are read whole. */
   MAX_BODY_BYTES: integer(1_024, 64 * 1_048_576).default(4 * 1_048_576),
   /** Take the client address from the last X-Forwarded-For entry (only behind a load balancer that appends it). */

@@ -1,13 +1,16 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { HelloFrame, ServerFrame } from '@channel-gateway/protocol';
+import type { ClientFrame, HelloFrame, ServerFrame } from '@channel-gateway/protocol';
 
 /** One client WebSocket as the scripted gateway sees it; the test says what the gateway does. */
 export class GatewaySocket {
   readonly hello: Promise<HelloFrame>;
   /** Close code the gateway saw (1005 when the client sent none, 1006 when the connection dropped). */
   readonly closed: Promise<number>;
+  /** Every frame the client sent after its hello (pings), in order. */
+  readonly frames: ClientFrame[] = [];
+  private readonly frameWaiters: Array<() => void> = [];
 
   constructor(
     private readonly ws: WebSocket,
@@ -15,6 +18,26 @@ export class GatewaySocket {
   ) {
     this.hello = new Promise((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)) as HelloFrame)));
     this.closed = new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+    let first = true;
+    ws.on('message', (data) => {
+      if (first) {
+        first = false;
+        return;
+      }
+      this.frames.push(JSON.parse(String(data)) as ClientFrame);
+      for (const waiter of this.frameWaiters.splice(0)) waiter();
+    });
+  }
+
+  /** Resolves once the client has sent `count` frames after its hello. */
+  framesReceived(count: number): Promise<ClientFrame[]> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.frames.length >= count) resolve(this.frames.slice(0, count));
+        else this.frameWaiters.push(check);
+      };
+      check();
+    });
   }
 
   send(frame: ServerFrame): void {

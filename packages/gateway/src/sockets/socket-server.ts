@@ -137,8 +137,9 @@ export class SocketServer {
     const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message).toString('utf8'));
     if (!frame) return this.protocolError(connection);
     if (frame.type === 'ping') {
-      if (connection.state !== 'open') return this.protocolError(connection);
-      connection.sendFrame({ type: 'pong' });
+      if (connection.state === 'open') connection.sendFrame({ type: 'pong' });
+      // While the hello is being processed a ping is harmless: the open frame that follows answers it.
+      else if (connection.state !== 'attaching') this.protocolError(connection);
       return;
     }
     if (connection.state !== 'awaiting-hello') return this.protocolError(connection);
