@@ -37,7 +37,7 @@ export class ChannelService {
   /** GAE's send_message, saying what happened instead of dropping silently. */
   async send(clientId: string, message: string): Promise<SendStatus> {
     const { status } = await this.channels.send(clientId, JSON.stringify(message), this.clock.now());
-    this.metrics.sends.inc({ status });
+    this.metrics.countSend(status);
     return status;
   }
 

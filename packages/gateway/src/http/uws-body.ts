@@ -34,8 +34,8 @@ export function readBody(res: HttpResponse, state: RequestState, declaredLength:
       received = -1;
       return refuseTooLarge(res, state);
     }
-    // The ArrayBuffer is reused by uWS after this callback: copy it.
-    chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
+    // The ArrayBuffer is reused by uWS after this callback: copy it (once; Buffer.from wraps the copy).
+    chunks.push(Buffer.from(chunk.slice(0)));
     if (isLast) onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   });
 }

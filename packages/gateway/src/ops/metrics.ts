@@ -61,4 +61,13 @@ export class GatewayMetrics {
   countDrop(reason: DropReason, count = 1): void {
     this.drops.inc({ reason }, count);
   }
+
+  // Label children resolved once: the send path counts every message, and a label lookup per call shows
+  // up in profiles.
+  private readonly sendCounters = new Map<string, { inc(): void }>();
+  countSend(status: string): void {
+    let counter = this.sendCounters.get(status);
+    if (!counter) this.sendCounters.set(status, (counter = this.sends.labels({ status })));
+    counter.inc();
+  }
 }

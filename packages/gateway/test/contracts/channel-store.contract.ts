@@ -92,6 +92,24 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(resumed.replay.map((m) => m.seq)).toEqual([4, 5, 6]);
     });
 
+    it('keeps the buffer at its limits while messages keep coming, over many trims', async () => {
+      await stores.close();
+      stores = await makeStores({ maxMessages: 3, maxBytes: 40, ttlMs: MINUTE });
+      channels = stores.channels;
+      const generation = await openChannel('c1');
+      const { epoch } = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
+      // Twenty 8-byte messages, one a second: the count (3) and byte (40) limits take turns to bind.
+      for (let i = 1; i <= 20; i++) await channels.send('c1', enc(`m${String(i).padStart(4, '0')}`), now + i * 1000);
+      const later = now + 20_000;
+      const resumed = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now: later, resume: { epoch, seq: 0 } }));
+      expect(resumed.replay.map((m) => m.seq)).toEqual([18, 19, 20]);
+      expect(resumed.gap).toEqual({ type: 'gap', reason: 'expired', from: 1, to: 17 });
+      // Age: a minute later only the newest survives the next send's trim.
+      await channels.send('c1', enc('fresh'), later + 2 * MINUTE);
+      const aged = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('3'), now: later + 2 * MINUTE, resume: { epoch, seq: 17 } }));
+      expect(aged.replay.map((m) => m.seq)).toEqual([21]);
+    });
+
     it('trims by bytes and by age, but never drops the newest message', async () => {
       await stores.close();
       stores = await makeStores({ maxBytes: 2_000, ttlMs: MINUTE });
