@@ -1,6 +1,6 @@
 /** Unit tests (no network) for the small pieces the socket and send paths are built from. */
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, encodeEnvelope } from '../src/channels/inbox-envelope.js';
+import { decodeEnvelope, decodeEnvelopes, encodeEnvelope } from '../src/channels/inbox-envelope.js';
 import type { InboxMessage } from '../src/channels/node-inbox.js';
 import { expiredGap, planReplay } from '../src/channels/channel-store.js';
 import { ConnectRateLimiter } from '../src/sockets/connect-rate-limiter.js';
@@ -48,6 +48,15 @@ describe('inbox envelopes', () => {
     ];
     for (const message of messages) expect(decodeEnvelope(encodeEnvelope(message))).toEqual(message);
     for (const bad of ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1']) expect(decodeEnvelope(bad)).toBeUndefined();
+  });
+  it('split a batch envelope into its deliveries, in order', () => {
+    expect(decodeEnvelopes('ba b\n1\n"x"\nc\n7\n"y\\n"')).toEqual([
+      { kind: 'deliver', clientId: 'a b', seq: 1, encodedData: '"x"' },
+      { kind: 'deliver', clientId: 'c', seq: 7, encodedData: '"y\\n"' },
+    ]);
+    expect(decodeEnvelopes('dc\n2\n""')).toEqual([{ kind: 'deliver', clientId: 'c', seq: 2, encodedData: '""' }]);
+    expect(decodeEnvelopes('ba\n1')).toBeUndefined();
+    expect(decodeEnvelopes('ba\nx\n""')).toBeUndefined();
   });
 });
 

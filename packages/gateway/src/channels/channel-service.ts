@@ -41,6 +41,16 @@ export class ChannelService {
     return status;
   }
 
+  /** Many sends in one store step; per-client order is the order of `messages`. */
+  async sendBatch(messages: ReadonlyArray<{ clientId: string; message: string }>): Promise<SendStatus[]> {
+    const encoded = messages.map(({ clientId, message }) => ({ clientId, encodedData: JSON.stringify(message) }));
+    const results = await this.channels.sendMany(encoded, this.clock.now());
+    return results.map(({ status }) => {
+      this.metrics.countSend(status);
+      return status;
+    });
+  }
+
   async info(clientId: string): Promise<ChannelInfo | undefined> {
     return this.channels.info(clientId, this.clock.now());
   }

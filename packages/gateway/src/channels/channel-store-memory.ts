@@ -8,6 +8,7 @@ import {
   type BufferedMessage,
   type ChannelInfo,
   type ChannelStore,
+  type OutgoingMessage,
   type Owner,
   type PresenceSettings,
   type SendResult,
@@ -80,6 +81,12 @@ export class MemoryChannelStore implements ChannelStore {
       return { status: 'routed', seq };
     }
     return { status: 'queued', seq };
+  }
+
+  async sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]> {
+    const results: SendResult[] = [];
+    for (const { clientId, encodedData } of messages) results.push(await this.send(clientId, encodedData, now));
+    return results;
   }
 
   async attach(request: AttachRequest): Promise<AttachResult> {

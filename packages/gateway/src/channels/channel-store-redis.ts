@@ -10,6 +10,7 @@ import {
   type BufferedMessage,
   type ChannelInfo,
   type ChannelStore,
+  type OutgoingMessage,
   type Owner,
   type PresenceSettings,
   type SendResult,
@@ -25,7 +26,7 @@ const SEND_STATUS = ['no_channel', 'queued', 'routed'] as const;
  * set buffer, both under the client's hash tag, changed only by the scripts in redis-scripts/.
  */
 export class RedisChannelStore implements ChannelStore {
-  private readonly scripts: Record<'open' | 'send' | 'attach' | 'detach' | 'remove' | 'settle' | 'release', ScriptCall>;
+  private readonly scripts: Record<'open' | 'send' | 'sendMany' | 'attach' | 'detach' | 'remove' | 'settle' | 'release', ScriptCall>;
   private readonly inboxPrefix: string;
 
   constructor(
@@ -37,7 +38,8 @@ export class RedisChannelStore implements ChannelStore {
     this.inboxPrefix = keys.nodeInbox('');
     this.scripts = {
       open: defineScript(redis, 'cgOpen', 'open.lua', 2),
-      send: defineScript(redis, 'cgSend', 'send.lua', 2, ['trim-buffer']),
+      send: defineScript(redis, 'cgSend', 'send.lua', 2, ['trim-buffer', 'append-message']),
+      sendMany: defineScript(redis, 'cgSendMany', 'send-many.lua', null, ['trim-buffer', 'append-message']),
       attach: defineScript(redis, 'cgAttach', 'attach.lua', 6, ['trim-buffer', 'webhook-outbox']),
       detach: defineScript(redis, 'cgDetach', 'detach.lua', 2),
       remove: defineScript(redis, 'cgDelete', 'delete.lua', 6, ['webhook-outbox']),
@@ -69,6 +71,22 @@ export class RedisChannelStore implements ChannelStore {
     )) as [number, number];
     const name = SEND_STATUS[status] ?? 'no_channel';
     return name === 'no_channel' ? { status: name } : { status: name, seq };
+  }
+
+  async sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]> {
+    if (messages.length === 0) return [];
+    const { maxMessages, maxBytes, ttlMs } = this.limits;
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const { clientId, encodedData } of messages) {
+      keys.push(this.keys.channel(clientId), this.keys.buffer(clientId));
+      args.push(clientId, encodedData);
+    }
+    const reply = (await this.scripts.sendMany(keys.length, ...keys, now, maxMessages, maxBytes, ttlMs, this.inboxPrefix, ...args)) as number[];
+    return messages.map((_, index) => {
+      const name = SEND_STATUS[reply[2 * index] ?? 0] ?? 'no_channel';
+      return name === 'no_channel' ? { status: name } : { status: name, seq: reply[2 * index + 1]! };
+    });
   }
 
   async attach(request: AttachRequest): Promise<AttachResult> {

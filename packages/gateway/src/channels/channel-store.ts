@@ -74,6 +74,12 @@ export interface SettleResult {
   readonly due: number;
 }
 
+export interface OutgoingMessage {
+  readonly clientId: string;
+  /** The message already JSON-encoded as a string literal. */
+  readonly encodedData: string;
+}
+
 export interface SendResult {
   readonly status: SendStatus;
   /** Position given to the message (absent for `no_channel`). */
@@ -97,6 +103,12 @@ export interface ChannelStore {
    * `no_channel` when the channel does not exist or has expired. Messages are numbered in call order.
    */
   send(clientId: string, encodedData: string, now: number): Promise<SendResult>;
+
+  /**
+   * The same as `send` for each message, in order (so per-client order is the array's order), in one
+   * step: on Redis one script call and one publish per owning node for the whole batch.
+   */
+  sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]>;
 
   /**
    * Makes `owner` the client's socket (the newest wins) and returns the buffered messages it should get:

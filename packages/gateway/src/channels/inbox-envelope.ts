@@ -1,10 +1,12 @@
 /**
- * The bytes an InboxMessage travels as over pub/sub. The Redis scripts build `deliver` and `revoked`
- * envelopes themselves (redis-scripts/send.lua, delete.lua): keep the formats in step.
+ * The bytes an InboxMessage travels as over pub/sub. The Redis scripts build `deliver`, `batch` and
+ * `revoked` envelopes themselves (redis-scripts/send.lua, send-many.lua, delete.lua): keep them in step.
  *   deliver:  "d" clientId "\n" seq "\n" encodedData
+ *   batch:    "b" then records clientId "\n" seq "\n" encodedData, joined by "\n" (many deliveries)
  *   replaced: "r" clientId "\n" connectionId
  *   revoked:  "x" clientId "\n" connectionId
- * Client IDs never contain control characters, so "\n" cannot appear inside one.
+ * Client IDs never contain control characters and encodedData is a JSON string literal (JSON escapes
+ * control characters), so "\n" appears inside neither.
  */
 import type { InboxMessage } from './node-inbox.js';
 
@@ -35,4 +37,21 @@ export function decodeEnvelope(envelope: string): InboxMessage | undefined {
   if (kind === 'r') return { kind: 'replaced', clientId, connectionId };
   if (kind === 'x') return { kind: 'revoked', clientId, connectionId };
   return undefined;
+}
+
+/** Every message in an envelope: one, or several for a batch envelope; undefined when malformed. */
+export function decodeEnvelopes(envelope: string): InboxMessage[] | undefined {
+  if (envelope[0] !== 'b') {
+    const message = decodeEnvelope(envelope);
+    return message ? [message] : undefined;
+  }
+  const parts = envelope.slice(1).split('\n');
+  if (parts.length % 3 !== 0) return undefined;
+  const messages: InboxMessage[] = [];
+  for (let i = 0; i < parts.length; i += 3) {
+    const seq = Number(parts[i + 1]);
+    if (!Number.isSafeInteger(seq)) return undefined;
+    messages.push({ kind: 'deliver', clientId: parts[i]!, seq, encodedData: parts[i + 2]! });
+  }
+  return messages;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@channel-gateway/protocol';
-import { decodeEnvelope, encodeEnvelope } from './inbox-envelope.js';
+import { decodeEnvelopes, encodeEnvelope } from './inbox-envelope.js';
 import type { InboxMessage, NodeInbox } from './node-inbox.js';
 
 /**
@@ -30,9 +30,9 @@ export class RedisNodeInbox implements NodeInbox {
     subscriber.on('error', () => this.onUndecodable(''));
     subscriber.on('message', (from: string, envelope: string) => {
       if (from !== channel) return;
-      const message = decodeEnvelope(envelope);
-      if (message) handler(message);
-      else this.onUndecodable(envelope);
+      const messages = decodeEnvelopes(envelope);
+      if (!messages) return this.onUndecodable(envelope);
+      for (const message of messages) handler(message);
     });
     // After a reconnect ioredis replays SUBSCRIBE; we are live again once it is ready.
     subscriber.on('ready', () => (this.subscribed = true));

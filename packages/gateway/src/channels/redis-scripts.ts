@@ -11,11 +11,12 @@ const scriptDir = new URL('./redis-scripts/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, scriptDir), 'utf8');
 
 /** Shared Lua functions a script may need, prepended to it. */
-export type Prelude = 'trim-buffer' | 'webhook-outbox';
+export type Prelude = 'trim-buffer' | 'append-message' | 'webhook-outbox';
 
-export function defineScript(redis: Redis | Cluster, name: string, file: string, numberOfKeys: number, preludes: Prelude[] = []): ScriptCall {
+/** `numberOfKeys: null`: the call passes the number of keys as its first argument (variable-length scripts). */
+export function defineScript(redis: Redis | Cluster, name: string, file: string, numberOfKeys: number | null, preludes: Prelude[] = []): ScriptCall {
   const lua = [...preludes.map((prelude) => read(`${prelude}.lua`)), read(file)].join('\n');
-  redis.defineCommand(name, { numberOfKeys, lua });
+  redis.defineCommand(name, numberOfKeys === null ? { lua } : { numberOfKeys, lua });
   const command = (redis as unknown as Record<string, ScriptCall>)[name];
   if (!command) throw new Error(`ioredis did not define script command ${name}`);
   return command.bind(redis);

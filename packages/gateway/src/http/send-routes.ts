@@ -79,12 +79,12 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
     BATCH_ROUTE,
     route(BATCH_ROUTE, async (body) => {
       const items = parseBatch(body);
-      // Sent concurrently: the Redis client pipelines them, and per-client order is the order of the array.
-      const results = await Promise.all(
-        items.map(async (item): Promise<BatchSendResult> => {
-          if ('error' in item) return { clientId: item.clientId, status: 'invalid', error: item.error };
-          return { clientId: item.clientId, status: await deps.service.send(item.clientId, item.message) };
-        }),
+      // Valid items go to the store in one step (in order: per-client order is the array's order).
+      const valid = items.flatMap((item) => ('error' in item ? [] : [item]));
+      const statuses = await deps.service.sendBatch(valid);
+      let next = 0;
+      const results = items.map((item): BatchSendResult =>
+        'error' in item ? { clientId: item.clientId, status: 'invalid', error: item.error } : { clientId: item.clientId, status: statuses[next++]! },
       );
       return { results };
     }),

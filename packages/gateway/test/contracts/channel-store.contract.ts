@@ -141,6 +141,41 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(await channels.send('c2', enc('nobody listens'), now)).toEqual({ status: 'queued', seq: 1 });
     });
 
+    it('sends a batch as single sends in order would, with one status per message', async () => {
+      const inbox = stores.newInbox();
+      const recorder = new InboxRecorder<InboxMessage>();
+      await inbox.subscribe('node-a', recorder.handler);
+      const owned = await openChannel('owned');
+      attached(await channels.attach({ clientId: 'owned', generation: owned, owner: owner('1'), now }));
+      await openChannel('away');
+      const gone = await openChannel('gone-node');
+      attached(await channels.attach({ clientId: 'gone-node', generation: gone, owner: owner('2', 'dead-node'), now }));
+      expect(await channels.send('owned', enc('single first'), now)).toEqual({ status: 'routed', seq: 1 });
+      const results = await channels.sendMany(
+        [
+          { clientId: 'owned', encodedData: enc('a\nb') },
+          { clientId: 'away', encodedData: enc('queued one') },
+          { clientId: 'nobody', encodedData: enc('lost?') },
+          { clientId: 'gone-node', encodedData: enc('dead owner') },
+          { clientId: 'owned', encodedData: enc('"last" ✓') },
+        ],
+        now,
+      );
+      expect(results).toEqual([
+        { status: 'routed', seq: 2 },
+        { status: 'queued', seq: 1 },
+        { status: 'no_channel' },
+        { status: 'queued', seq: 1 },
+        { status: 'routed', seq: 3 },
+      ]);
+      expect(await recorder.waitFor(3)).toEqual([
+        { kind: 'deliver', clientId: 'owned', seq: 1, encodedData: enc('single first') },
+        { kind: 'deliver', clientId: 'owned', seq: 2, encodedData: enc('a\nb') },
+        { kind: 'deliver', clientId: 'owned', seq: 3, encodedData: enc('"last" ✓') },
+      ]);
+      expect(await channels.sendMany([], now)).toEqual([]);
+    });
+
     it('keeps publish order per client', async () => {
       const inbox = stores.newInbox();
       const recorder = new InboxRecorder<InboxMessage>();
