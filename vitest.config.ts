@@ -11,5 +11,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // Tests spawn processes and native uWebSockets.js servers: separate processes, not worker threads.
     pool: 'forks',
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line that any CI reader understands.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.tmp/vitest-results.json' },
   },
 });
