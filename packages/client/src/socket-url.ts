@@ -1,5 +1,7 @@
 /** The gateway's WebSocket endpoint, relative to its origin (see docs/PROTOCOL.md). */
-export const SOCKET_PATH = '/v1/socket';
+import { SOCKET_PATH } from '@channel-gateway/protocol';
+
+export { SOCKET_PATH };
 
 /**
  * The socket endpoint on the same origin as `pageOrScriptUrl` (http→ws, https→wss), or undefined

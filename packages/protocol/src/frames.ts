@@ -11,6 +11,9 @@
  *     | <-- close(code, reason) ----- |   codes in close-codes.ts say whether to reconnect
  */
 
+/** The gateway's WebSocket endpoint (the same on every node). */
+export const SOCKET_PATH = '/v1/socket';
+
 /** Where a client stands in its message stream: the epoch of the stream and the last seq it saw. */
 export interface StreamPosition {
   /** Changes whenever the client's stream starts over (channel deleted and created again, Redis data lost). */

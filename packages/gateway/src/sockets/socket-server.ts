@@ -3,7 +3,7 @@
  * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
  */
 import { randomBytes } from 'node:crypto';
-import { CloseCode, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
+import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
 import { ConnectRateLimiter } from './connect-rate-limiter.js';
@@ -11,7 +11,6 @@ import { DeadlineWheel } from './deadline-wheel.js';
 import { handleHello, type HelloDeps } from './hello.js';
 import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type UsSocketContext } from './uws.js';
 
-export const SOCKET_PATH = '/v1/socket';
 
 /** Failed detaches kept for retry; past this, the oldest are given up (their channels expire in time). */
 const MAX_DETACH_RETRIES = 100_000;
