@@ -50,6 +50,12 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   connection.expiresAt = record.expiresAt;
   deps.registry.claim(connection);
   const owner = { nodeId: deps.nodeId, connectionId: connection.id };
+  // Indexed before ownership is claimed (the same Redis connection runs them in this order), so that a node
+  // dying right after the claim still leaves the survivors a record of which clients to release. An entry
+  // left by a failed attach is harmless: the release checks who owns the client.
+  deps.liveness.trackClient(deps.nodeId, record.clientId).catch((error: Error) => {
+    deps.logger.warn({ err: error.message, clientId: record.clientId }, 'could not index the client under this node');
+  });
   let result;
   try {
     result = await deps.channels.attach({ clientId: record.clientId, generation: record.generation, owner, now, ...(hello.resume ? { resume: hello.resume } : {}) });
@@ -70,10 +76,6 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
     if (result.presence === 'connected') metrics.presenceEvents.inc({ event: 'connected' });
     else metrics.webhookDrops.inc({ reason: 'backlog_full' });
   }
-  // Indexed so that, should this node die, the survivors know which clients to release.
-  deps.liveness.trackClient(deps.nodeId, record.clientId).catch((error: Error) => {
-    deps.logger.warn({ err: error.message, clientId: record.clientId }, 'could not index the client under this node');
-  });
   if (result.previousOwner && result.previousOwner.nodeId !== deps.nodeId) {
     const { nodeId, connectionId } = result.previousOwner;
     deps.inbox.publish(nodeId, { kind: 'replaced', clientId: record.clientId, connectionId }).catch((error: Error) => {
