@@ -132,9 +132,8 @@ export class GatewayNode {
     if (this.draining) return;
     this.draining = true;
     this.sockets.stopAccepting();
-    const moved = this.sockets.closeAll(CloseCode.DRAINING);
-    this.logger.info({ sockets: moved }, 'draining');
-    await this.stop({ leave: true });
+    this.logger.info({ sockets: this.registry.size }, 'draining');
+    await this.stop({ leave: true }); // closes every socket with DRAINING
   }
 
   /**

@@ -2,9 +2,8 @@
  * Serves a fetch-style handler (Hono's `app.fetch`) from uWS: every route except the native send routes.
  */
 import { ApiErrorCode } from '@channel-gateway/protocol';
-import type { TemplatedApp } from '../sockets/uws.js';
+import type { HttpResponse, TemplatedApp } from '../sockets/uws.js';
 import { readBody, trackRequest, writeResponse, type RequestState } from './uws-body.js';
-import type { HttpResponse } from '../sockets/uws.js';
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 

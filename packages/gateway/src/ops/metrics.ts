@@ -4,7 +4,12 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type DropReason = 'no_socket' | 'slow_consumer' | 'stale_owner' | 'buffer_trimmed';
+/**
+ * Why a message reached a node but no socket. The only case: the socket closed after the send was routed;
+ * the message stays in the client's buffer and is replayed to its next socket. (Messages that fall out of
+ * the replay window are reported to the client as gaps: cg_gaps_total.)
+ */
+export type DropReason = 'no_socket';
 
 export class GatewayMetrics {
   readonly registry = new Registry();

@@ -90,7 +90,7 @@ export class SocketServer {
     this.accepting = false;
   }
 
-  /** Closes every socket with `code` (e.g. DRAINING); resolves when their clean-up has been issued. */
+  /** Closes every attached socket with `code` (e.g. DRAINING); returns how many. Their detaches run in the background (see settle). */
   closeAll(code: number): number {
     const open = [...this.deps.registry.all()];
     for (const connection of open) connection.close(code);
