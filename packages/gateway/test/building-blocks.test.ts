@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, decodeEnvelopes, encodeEnvelope } from '../src/channels/inbox-envelope.js';
 import type { InboxMessage } from '../src/channels/node-inbox.js';
 import { expiredGap, planReplay } from '../src/channels/channel-store.js';
+import type { OutgoingMessage, SendResult } from '../src/channels/channel-store.js';
+import { SendCoalescer } from '../src/channels/send-coalescer.js';
 import { ConnectRateLimiter } from '../src/sockets/connect-rate-limiter.js';
 import { DeadlineWheel } from '../src/sockets/deadline-wheel.js';
 import { decodeJob, encodeJob } from '../src/presence/webhook-outbox.js';
@@ -25,6 +27,66 @@ describe('DeadlineWheel', () => {
     wheel.takeDue(5_000);
     wheel.add('late', 1_000);
     expect(wheel.takeDue(6_000)).toEqual(['late']);
+  });
+});
+
+describe('SendCoalescer', () => {
+  const clock = { now: () => 1_000 };
+  /** A store stand-in that records each call and numbers messages per client, as sendMany does. */
+  const recordingStore = () => {
+    const calls: OutgoingMessage[][] = [];
+    const seqs = new Map<string, number>();
+    const sendMany = async (messages: ReadonlyArray<OutgoingMessage>): Promise<SendResult[]> => {
+      calls.push([...messages]);
+      return messages.map(({ clientId }) => {
+        const seq = (seqs.get(clientId) ?? 0) + 1;
+        seqs.set(clientId, seq);
+        return { status: 'routed', seq };
+      });
+    };
+    return { calls, sendMany };
+  };
+
+  it('sends what arrives in one turn as one call, in order, and answers each caller its own result', async () => {
+    const store = recordingStore();
+    const coalescer = new SendCoalescer(store.sendMany, clock);
+    const answers = await Promise.all([coalescer.send('a', '"1"'), coalescer.send('b', '"2"'), coalescer.send('a', '"3"')]);
+    expect(store.calls).toEqual([
+      [
+        { clientId: 'a', encodedData: '"1"' },
+        { clientId: 'b', encodedData: '"2"' },
+        { clientId: 'a', encodedData: '"3"' },
+      ].map((m) => expect.objectContaining(m)),
+    ]);
+    expect(answers).toEqual([
+      { status: 'routed', seq: 1 },
+      { status: 'routed', seq: 1 },
+      { status: 'routed', seq: 2 },
+    ]);
+    await coalescer.send('c', '"4"');
+    expect(store.calls).toHaveLength(2); // a later turn is a call of its own
+  });
+
+  it('sends a full queue at once rather than waiting for the turn to end', async () => {
+    const store = recordingStore();
+    const coalescer = new SendCoalescer(store.sendMany, clock, 2);
+    const pending = [coalescer.send('a', '"1"'), coalescer.send('a', '"2"')];
+    expect(store.calls).toHaveLength(1);
+    pending.push(coalescer.send('a', '"3"'));
+    await Promise.all(pending);
+    expect(store.calls.map((call) => call.length)).toEqual([2, 1]);
+  });
+
+  it('fails every send of a call that fails, and the next turn starts afresh', async () => {
+    let fail = true;
+    const coalescer = new SendCoalescer(async (messages) => {
+      if (fail) throw new Error('redis down');
+      return messages.map(() => ({ status: 'queued', seq: 1 }) as SendResult);
+    }, clock);
+    const outcomes = await Promise.allSettled([coalescer.send('a', '"1"'), coalescer.send('b', '"2"')]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    await expect(coalescer.send('a', '"3"')).resolves.toEqual({ status: 'queued', seq: 1 });
   });
 });
 

@@ -6,6 +6,7 @@ import type { SendStatus } from '@channel-gateway/protocol';
 import type { Clock } from '../clock.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { ChannelInfo, ChannelStore } from './channel-store.js';
+import { SendCoalescer } from './send-coalescer.js';
 import type { TokenStore } from './token-store.js';
 import { hashToken, newToken } from './tokens.js';
 
@@ -16,12 +17,16 @@ export interface CreatedChannel {
 }
 
 export class ChannelService {
+  private readonly singleSends: SendCoalescer;
+
   constructor(
     private readonly tokens: TokenStore,
     private readonly channels: ChannelStore,
     private readonly clock: Clock,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    this.singleSends = new SendCoalescer((messages, now) => channels.sendMany(messages, now), clock);
+  }
 
   /** GAE's create_channel: a new token for the client; earlier tokens of the client stay valid. */
   async createChannel(clientId: string | undefined, durationMinutes: number): Promise<CreatedChannel> {
@@ -34,9 +39,12 @@ export class ChannelService {
     return { clientId: id, token, expiresAt };
   }
 
-  /** GAE's send_message, saying what happened instead of dropping silently. */
+  /**
+   * GAE's send_message, saying what happened instead of dropping silently. Single sends of one event-loop
+   * turn share one store call (send-coalescer.ts).
+   */
   async send(clientId: string, message: string): Promise<SendStatus> {
-    const { status } = await this.channels.send(clientId, JSON.stringify(message), this.clock.now());
+    const { status } = await this.singleSends.send(clientId, JSON.stringify(message));
     this.metrics.countSend(status);
     return status;
   }

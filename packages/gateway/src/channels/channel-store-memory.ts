@@ -70,7 +70,7 @@ export class MemoryChannelStore implements ChannelStore {
     return channel.generation;
   }
 
-  async send(clientId: string, encodedData: string, now: number): Promise<SendResult> {
+  private sendOne(clientId: string, encodedData: string, now: number): SendResult {
     const channel = this.live(clientId, now);
     if (!channel) return { status: 'no_channel' };
     const seq = ++channel.lastSeq;
@@ -85,7 +85,7 @@ export class MemoryChannelStore implements ChannelStore {
 
   async sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]> {
     const results: SendResult[] = [];
-    for (const { clientId, encodedData } of messages) results.push(await this.send(clientId, encodedData, now));
+    for (const { clientId, encodedData } of messages) results.push(this.sendOne(clientId, encodedData, now));
     return results;
   }
 

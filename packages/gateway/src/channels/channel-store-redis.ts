@@ -26,7 +26,7 @@ const SEND_STATUS = ['no_channel', 'queued', 'routed'] as const;
  * set buffer, both under the client's hash tag, changed only by the scripts in redis-scripts/.
  */
 export class RedisChannelStore implements ChannelStore {
-  private readonly scripts: Record<'open' | 'send' | 'sendMany' | 'attach' | 'detach' | 'remove' | 'settle' | 'release', ScriptCall>;
+  private readonly scripts: Record<'open' | 'sendMany' | 'attach' | 'detach' | 'remove' | 'settle' | 'release', ScriptCall>;
   private readonly inboxPrefix: string;
 
   constructor(
@@ -38,7 +38,6 @@ export class RedisChannelStore implements ChannelStore {
     this.inboxPrefix = keys.nodeInbox('');
     this.scripts = {
       open: defineScript(redis, 'cgOpen', 'open.lua', 2),
-      send: defineScript(redis, 'cgSend', 'send.lua', 2, ['trim-buffer', 'append-message']),
       sendMany: defineScript(redis, 'cgSendMany', 'send-many.lua', null, ['trim-buffer', 'append-message']),
       attach: defineScript(redis, 'cgAttach', 'attach.lua', 6, ['trim-buffer', 'webhook-outbox']),
       detach: defineScript(redis, 'cgDetach', 'detach.lua', 2),
@@ -54,23 +53,6 @@ export class RedisChannelStore implements ChannelStore {
 
   async open(clientId: string, expiresAt: number, now: number): Promise<string> {
     return String(await this.scripts.open(this.keys.channel(clientId), this.keys.buffer(clientId), expiresAt, ulid(), ulid(), now, CHANNEL_LINGER_MS));
-  }
-
-  async send(clientId: string, encodedData: string, now: number): Promise<SendResult> {
-    const { maxMessages, maxBytes, ttlMs } = this.limits;
-    const [status, seq] = (await this.scripts.send(
-      this.keys.channel(clientId),
-      this.keys.buffer(clientId),
-      encodedData,
-      now,
-      maxMessages,
-      maxBytes,
-      ttlMs,
-      this.inboxPrefix,
-      clientId,
-    )) as [number, number];
-    const name = SEND_STATUS[status] ?? 'no_channel';
-    return name === 'no_channel' ? { status: name } : { status: name, seq };
   }
 
   async sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]> {

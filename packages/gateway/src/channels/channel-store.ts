@@ -97,16 +97,12 @@ export interface ChannelStore {
   open(clientId: string, expiresAt: number, now: number): Promise<string>;
 
   /**
-   * Gives the message the next seq, appends it to the buffer (trimmed to the limits, never below the newest
-   * message) and, when a socket owns the client, publishes it to the owning node's inbox.
-   * `routed` when a node received the publish, `queued` when no socket (or no live node) holds the client,
-   * `no_channel` when the channel does not exist or has expired. Messages are numbered in call order.
-   */
-  send(clientId: string, encodedData: string, now: number): Promise<SendResult>;
-
-  /**
-   * The same as `send` for each message, in order (so per-client order is the array's order), in one
-   * step: on Redis one script call and one publish per owning node for the whole batch.
+   * For each message in order (so per-client order is the array's order): gives it the next seq of its
+   * client, appends it to the buffer (trimmed to the limits, never below the newest message) and, when a
+   * socket owns the client, publishes it to the owning node's inbox. On Redis: one script call, and one
+   * publish per owning node for the whole array. Per message: `routed` when a node received the publish,
+   * `queued` when no socket (or no live node) holds the client, `no_channel` when the channel does not
+   * exist or has expired.
    */
   sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]>;
 

@@ -9,6 +9,12 @@ import { InboxRecorder, type StoreSet, type StoreSetFactory } from '../support/s
 const MINUTE = 60_000;
 const enc = (text: string) => JSON.stringify(text);
 
+/** One message through `sendMany`, the store's only send (single sends are coalesced above it). */
+async function sendOne(store: ChannelStore, clientId: string, encodedData: string, now: number) {
+  const [result] = await store.sendMany([{ clientId, encodedData }], now);
+  return result!;
+}
+
 function attached(result: AttachResult) {
   if (result.kind !== 'attached') throw new Error(`expected attached, got ${result.kind}`);
   return result;
@@ -32,20 +38,20 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
     }
 
     it('answers no_channel for a client without a channel', async () => {
-      expect(await channels.send('nobody', enc('x'), now)).toEqual({ status: 'no_channel' });
+      expect(await sendOne(channels, 'nobody', enc('x'), now)).toEqual({ status: 'no_channel' });
     });
 
     it('queues messages with consecutive seqs in call order when no socket is attached', async () => {
       await openChannel('c1');
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => channels.send('c1', enc(`m${i}`), now)));
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => sendOne(channels, 'c1', enc(`m${i}`), now)));
       expect(results.map((r) => r.status)).toEqual(Array(50).fill('queued'));
       expect(results.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
 
     it('replays queued messages in order to the first socket, and not again after it delivered them', async () => {
       const generation = await openChannel('c1');
-      await channels.send('c1', enc('one'), now);
-      await channels.send('c1', enc('two "quoted" ✓'), now);
+      await sendOne(channels, 'c1', enc('one'), now);
+      await sendOne(channels, 'c1', enc('two "quoted" ✓'), now);
       const first = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
       expect(first.replay).toEqual([
         { seq: 1, encodedData: enc('one') },
@@ -54,7 +60,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(first.replayFrom).toBe(1);
       expect(first.gap).toBeUndefined();
       expect(await channels.detach('c1', owner('1'), first.epoch, 2, now)).toBe(true);
-      await channels.send('c1', enc('three'), now);
+      await sendOne(channels, 'c1', enc('three'), now);
       const second = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now }));
       expect(second.replay.map((m) => m.seq)).toEqual([3]);
       expect(second.replayFrom).toBe(3);
@@ -62,7 +68,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
 
     it('resumes after the position the client presents, in the same epoch', async () => {
       const generation = await openChannel('c1');
-      for (const text of ['a', 'b', 'c', 'd']) await channels.send('c1', enc(text), now);
+      for (const text of ['a', 'b', 'c', 'd']) await sendOne(channels, 'c1', enc(text), now);
       const { epoch } = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
       const resumed = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2', 'node-b'), now, resume: { epoch, seq: 2 } }));
       expect(resumed.replay.map((m) => m.seq)).toEqual([3, 4]);
@@ -72,7 +78,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
 
     it('reports a gap for a position from another epoch or from the future, and starts fresh', async () => {
       const generation = await openChannel('c1');
-      await channels.send('c1', enc('a'), now);
+      await sendOne(channels, 'c1', enc('a'), now);
       const other = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now, resume: { epoch: 'not-this-epoch', seq: 7 } }));
       expect(other.gap).toEqual({ type: 'gap', reason: 'epoch' });
       expect(other.replay.map((m) => m.seq)).toEqual([1]);
@@ -86,7 +92,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       channels = stores.channels;
       const generation = await openChannel('c1');
       const { epoch } = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
-      for (let i = 1; i <= 6; i++) await channels.send('c1', enc(`m${i}`), now);
+      for (let i = 1; i <= 6; i++) await sendOne(channels, 'c1', enc(`m${i}`), now);
       const resumed = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now, resume: { epoch, seq: 1 } }));
       expect(resumed.gap).toEqual({ type: 'gap', reason: 'expired', from: 2, to: 3 });
       expect(resumed.replay.map((m) => m.seq)).toEqual([4, 5, 6]);
@@ -99,13 +105,13 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       const generation = await openChannel('c1');
       const { epoch } = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
       // Twenty 8-byte messages, one a second: the count (3) and byte (40) limits take turns to bind.
-      for (let i = 1; i <= 20; i++) await channels.send('c1', enc(`m${String(i).padStart(4, '0')}`), now + i * 1000);
+      for (let i = 1; i <= 20; i++) await sendOne(channels, 'c1', enc(`m${String(i).padStart(4, '0')}`), now + i * 1000);
       const later = now + 20_000;
       const resumed = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now: later, resume: { epoch, seq: 0 } }));
       expect(resumed.replay.map((m) => m.seq)).toEqual([18, 19, 20]);
       expect(resumed.gap).toEqual({ type: 'gap', reason: 'expired', from: 1, to: 17 });
       // Age: a minute later only the newest survives the next send's trim.
-      await channels.send('c1', enc('fresh'), later + 2 * MINUTE);
+      await sendOne(channels, 'c1', enc('fresh'), later + 2 * MINUTE);
       const aged = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('3'), now: later + 2 * MINUTE, resume: { epoch, seq: 17 } }));
       expect(aged.replay.map((m) => m.seq)).toEqual([21]);
     });
@@ -115,13 +121,13 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       stores = await makeStores({ maxBytes: 2_000, ttlMs: MINUTE });
       channels = stores.channels;
       const generation = await openChannel('c1');
-      await channels.send('c1', enc('x'.repeat(1_500)), now);
-      await channels.send('c1', enc('y'.repeat(1_500)), now);
-      await channels.send('c1', enc('z'.repeat(5_000)), now);
+      await sendOne(channels, 'c1', enc('x'.repeat(1_500)), now);
+      await sendOne(channels, 'c1', enc('y'.repeat(1_500)), now);
+      await sendOne(channels, 'c1', enc('z'.repeat(5_000)), now);
       let result = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
       expect(result.replay.map((m) => m.seq)).toEqual([3]);
       expect(result.gap).toEqual({ type: 'gap', reason: 'expired', from: 1, to: 2 });
-      await channels.send('c1', enc('fresh'), now + 2 * MINUTE);
+      await sendOne(channels, 'c1', enc('fresh'), now + 2 * MINUTE);
       result = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now: now + 2 * MINUTE, resume: { epoch: result.epoch, seq: 2 } }));
       expect(result.replay.map((m) => m.seq)).toEqual([4]);
       expect(result.gap).toEqual({ type: 'gap', reason: 'expired', from: 3, to: 3 });
@@ -133,12 +139,12 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       await inbox.subscribe('node-a', recorder.handler);
       const generation = await openChannel('c1');
       attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
-      expect(await channels.send('c1', enc('live\nline'), now)).toEqual({ status: 'routed', seq: 1 });
+      expect(await sendOne(channels, 'c1', enc('live\nline'), now)).toEqual({ status: 'routed', seq: 1 });
       expect(await recorder.waitFor(1)).toEqual([{ kind: 'deliver', clientId: 'c1', seq: 1, encodedData: enc('live\nline') }]);
 
       const gen2 = await openChannel('c2');
       attached(await channels.attach({ clientId: 'c2', generation: gen2, owner: owner('9', 'dead-node'), now }));
-      expect(await channels.send('c2', enc('nobody listens'), now)).toEqual({ status: 'queued', seq: 1 });
+      expect(await sendOne(channels, 'c2', enc('nobody listens'), now)).toEqual({ status: 'queued', seq: 1 });
     });
 
     it('sends a batch as single sends in order would, with one status per message', async () => {
@@ -150,7 +156,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       await openChannel('away');
       const gone = await openChannel('gone-node');
       attached(await channels.attach({ clientId: 'gone-node', generation: gone, owner: owner('2', 'dead-node'), now }));
-      expect(await channels.send('owned', enc('single first'), now)).toEqual({ status: 'routed', seq: 1 });
+      expect(await sendOne(channels, 'owned', enc('single first'), now)).toEqual({ status: 'routed', seq: 1 });
       const results = await channels.sendMany(
         [
           { clientId: 'owned', encodedData: enc('a\nb') },
@@ -182,7 +188,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       await inbox.subscribe('node-a', recorder.handler);
       const generation = await openChannel('c1');
       attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
-      await Promise.all(Array.from({ length: 100 }, (_, i) => channels.send('c1', enc(String(i)), now)));
+      await Promise.all(Array.from({ length: 100 }, (_, i) => sendOne(channels, 'c1', enc(String(i)), now)));
       const received = await recorder.waitFor(100);
       expect(received.map((m) => (m.kind === 'deliver' ? m.seq : -1))).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     });
@@ -204,7 +210,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       await channels.open('c1', now + MINUTE, now);
       expect(await channels.info('c1', now)).toEqual({ clientId: 'c1', expiresAt: now + MINUTE });
       expect(await channels.info('c1', now + MINUTE)).toBeUndefined();
-      expect(await channels.send('c1', enc('late'), now + MINUTE)).toEqual({ status: 'no_channel' });
+      expect(await sendOne(channels, 'c1', enc('late'), now + MINUTE)).toEqual({ status: 'no_channel' });
     });
 
     it('extends a live channel and keeps its generation; starts a new generation once it expired', async () => {
@@ -228,11 +234,11 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       const recorder = new InboxRecorder<InboxMessage>();
       await inbox.subscribe('node-a', recorder.handler);
       const generation = await openChannel('c1');
-      await channels.send('c1', enc('kept?'), now);
+      await sendOne(channels, 'c1', enc('kept?'), now);
       attached(await channels.attach({ clientId: 'c1', generation, owner: owner('7'), now }));
       expect(await channels.delete('c1', now)).toBe(true);
       expect(await recorder.waitFor(1)).toEqual([{ kind: 'revoked', clientId: 'c1', connectionId: '7' }]);
-      expect(await channels.send('c1', enc('x'), now)).toEqual({ status: 'no_channel' });
+      expect(await sendOne(channels, 'c1', enc('x'), now)).toEqual({ status: 'no_channel' });
       expect(await channels.attach({ clientId: 'c1', generation, owner: owner('8'), now })).toEqual({ kind: 'invalid' });
       expect(await channels.delete('c1', now)).toBe(false);
       const fresh = await openChannel('c1');
@@ -245,7 +251,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       const old = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
       await channels.delete('c1', now);
       const fresh = await openChannel('c1');
-      await channels.send('c1', enc('new epoch'), now);
+      await sendOne(channels, 'c1', enc('new epoch'), now);
       expect(await channels.detach('c1', owner('1'), old.epoch, 50, now)).toBe(false);
       const next = attached(await channels.attach({ clientId: 'c1', generation: fresh, owner: owner('2'), now }));
       expect(next.replay.map((m) => m.seq)).toEqual([1]);
@@ -254,7 +260,7 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
     it('keeps client IDs apart, including ones with braces, spaces and unicode', async () => {
       const ids = ['a', 'a b', '{a}', 'a}', 'ünï €'];
       for (const id of ids) await openChannel(id);
-      for (const [index, id] of ids.entries()) expect(await channels.send(id, enc(`to ${index}`), now)).toEqual({ status: 'queued', seq: 1 });
+      for (const [index, id] of ids.entries()) expect(await sendOne(channels, id, enc(`to ${index}`), now)).toEqual({ status: 'queued', seq: 1 });
     });
   });
 }

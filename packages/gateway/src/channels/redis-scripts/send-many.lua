@@ -1,6 +1,6 @@
--- Sends a batch: each message as send.lua would, in order, and then ONE publish per owning node carrying
--- all of that node's deliveries. Returns {status1, seq1, status2, seq2, ...} (0 no_channel, 1 queued,
--- 2 routed).
+-- Sends messages in order: appends each to its live channel's buffer (append-message.lua), then ONE publish
+-- per owning node carrying all of that node's deliveries. Returns {status1, seq1, status2, seq2, ...}
+-- (0 no_channel, 1 queued, 2 routed).
 -- KEYS: channel hash and buffer of each message, in pairs
 -- ARGV[1] now, ARGV[2] max count, ARGV[3] max bytes, ARGV[4] ttl ms, ARGV[5] inbox channel prefix,
 -- then client ID and encodedData of each message, in pairs

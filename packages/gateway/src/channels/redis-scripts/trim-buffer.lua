@@ -1,4 +1,4 @@
--- Shared prelude, prepended to send.lua and attach.lua when they are loaded.
+-- Shared prelude, prepended to send-many.lua and attach.lua when they are loaded.
 -- Buffer members are "<seq> <sentAt> <encodedData>", scored by seq. The channel hash keeps a summary so
 -- that a send only trims when a limit is actually passed: `bn` messages, `bb` bytes of encodedData, `bo`
 -- the oldest message's sentAt.
