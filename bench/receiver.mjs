@@ -2,7 +2,7 @@
  * A receiver process (forked by run.mjs): holds a share of the client sockets (the `ws` package, as a
  * Node backend or test would), measures send→receive latency from the timestamp in each payload and
  * counts deliveries, duplicates and misroutes per phase. Commands arrive over IPC:
- *   connect {clients:[{index,id,url,token?}], concurrency, timeoutMs}  → connected {…}
+ *   connect {clients:[{index,id,url,token?}], concurrency, timeoutMs, localAddress} → connected {…}
  *   phase {phase, capacity}                                             → phase-ready
  *   mark {name}                                                         → mark {delivered}
  *   stats                                                               → stats {delivered}
@@ -62,10 +62,10 @@ function onFrame(clientIndex, data) {
   }
 }
 
-function connectOne(client, results, timeoutMs) {
+function connectOne(client, results, timeoutMs, localAddress) {
   return new Promise((resolve) => {
     let settled = false;
-    const ws = new WebSocket(client.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+    const ws = new WebSocket(client.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });
     const timer = setTimeout(() => finish(false, 'timeout'), timeoutMs);
     const finish = (ok, why) => {
       if (settled) return;
@@ -103,12 +103,12 @@ function connectOne(client, results, timeoutMs) {
   });
 }
 
-async function connectAll({ clients, concurrency, timeoutMs }) {
+async function connectAll({ clients, concurrency, timeoutMs, localAddress }) {
   const results = { connected: 0, failed: 0, errors: [], startUs: nowUs(), endUs: 0, cpuUs: 0 };
   const cpuBefore = process.cpuUsage();
   let next = 0;
   const worker = async () => {
-    while (next < clients.length) await connectOne(clients[next++], results, timeoutMs);
+    while (next < clients.length) await connectOne(clients[next++], results, timeoutMs, localAddress);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, clients.length) }, worker));
   results.endUs = nowUs();

@@ -53,6 +53,7 @@ const { values: opt } = parseArgs({
     'sweep-seconds': { type: 'string', default: '6' },
     'sweep-warmup': { type: 'string', default: '2' },
     receivers: { type: 'string', default: '2' },
+    nodes: { type: 'string', default: '2' },
     'connect-concurrency': { type: 'string', default: '200' },
     'http-connections': { type: 'string', default: '32' },
     drain: { type: 'string', default: '5' },
@@ -73,13 +74,14 @@ if (opt.help) {
   process.exit(0);
 }
 
-const CLIENTS = int('clients', 1, 50_000);
+const CLIENTS = int('clients', 1, 150_000);
 const RATE = num('rate', 1, 200_000);
 const SECONDS = num('seconds', 1, 300);
 const WARMUP = num('warmup', 0, 60);
 const BATCH = int('batch-size', 1, 1000);
 const PAYLOAD = int('payload-bytes', 48, 32_000);
-const RECEIVERS = int('receivers', 1, 8);
+const RECEIVERS = int('receivers', 1, 12);
+const NODES = int('nodes', 1, 8);
 const CONNECT_CONCURRENCY = int('connect-concurrency', 1, 5000);
 const HTTP_CONNECTIONS = int('http-connections', 1, 1024);
 const DRAIN_SECONDS = num('drain', 0.5, 60);
@@ -104,7 +106,7 @@ const INSPECT_ARGS = opt['no-gc'] ? [] : ['--inspect=127.0.0.1:0'];
 const API_KEY = 'bench-api-key-0123456789';
 const KEY_PREFIX = 'bench:';
 const ID_PREFIX = 'c';
-const NODE_NAMES = ['a', 'b'];
+const NODE_NAMES = 'abcdefgh'.slice(0, NODES).split('');
 
 function int(name, min, max) {
   const value = num(name, min, max);
@@ -482,7 +484,7 @@ function requestHead(pool, path, body) {
   return `POST ${path} HTTP/1.1\r\nHost: ${HOST}:${pool.port}\r\nAuthorization: Bearer ${API_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-/** Forks the receivers and connects every client: client i → node i % 2, receiver i % R. */
+/** Forks the receivers and connects every client: client i → node i % nodes, receiver i % R. */
 async function connectClients(kind, nodes, tokens, procs, receivers) {
   const shares = receivers.map(() => []);
   for (let i = 0; i < CLIENTS; i++) {
@@ -499,7 +501,9 @@ async function connectClients(kind, nodes, tokens, procs, receivers) {
   const before = cpuSnapshot(procs);
   const concurrency = Math.max(1, Math.floor(CONNECT_CONCURRENCY / RECEIVERS));
   const replies = await Promise.all(
-    receivers.map((child, r) => request(child, { cmd: 'connect', clients: shares[r], concurrency, timeoutMs: 20_000 }, 'connected', 300_000)),
+    // Each receiver connects from a loopback address of its own (127.0.0.0/8 is all loopback), so the
+    // 4-tuples of 100,000 sockets never run short of ephemeral ports.
+    receivers.map((child, r) => request(child, { cmd: 'connect', clients: shares[r], concurrency, timeoutMs: 20_000, localAddress: `127.0.1.${r + 1}` }, 'connected', 600_000)),
   );
   const after = cpuSnapshot(procs);
   const connected = sum(replies.map((r) => r.connected));
@@ -733,9 +737,9 @@ async function runSweep(kind, mode, ctx) {
 
 // ---------------------------------------------------------------- the two clusters
 
-/** Starts a cluster's two nodes, creates channels (gateway) and connects every client through the receivers. */
+/** Starts a cluster's nodes, creates channels (gateway) and connects every client through the receivers. */
 async function startCluster(kind, redis, receivers) {
-  log(`${kind}: starting two nodes`);
+  log(`${kind}: starting ${NODES} nodes`);
   const nodes = kind === 'floor' ? await startFloorNodes(redis.url) : await startGateways(redis.url);
   const procs = [
     ...nodes.map((node) => ({ key: node.key, pid: node.pid, role: 'node' })),
@@ -745,6 +749,8 @@ async function startCluster(kind, redis, receivers) {
   const result = { kind, build: nodes[0].build, nodes: nodes.map((n) => ({ key: n.key, port: n.port, pid: n.pid })), phases: [], sweeps: [] };
   const cluster = { kind, nodes, procs, result, ctx: { nodes, receivers, procs, redisUrl: redis.url } };
   let tokens = [];
+  const redisUsedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.admin.info('memory'))?.[1]);
+  const redisMemoryBefore = await redisUsedMemory();
   if (kind === 'gateway') {
     await waitReady(nodes);
     log(`gateway: creating ${CLIENTS} channels`);
@@ -756,6 +762,8 @@ async function startCluster(kind, redis, receivers) {
   log(`${kind}: connecting ${CLIENTS} clients`);
   const connected = await connectClients(kind, nodes, tokens, procs, receivers);
   result.connect = connected.connect;
+  // The floor keeps nothing in Redis; for the gateway this is channels + tokens + ownership + presence.
+  result.connect.redisBytesPerClient = kind === 'gateway' ? ((await redisUsedMemory()) - redisMemoryBefore) / CLIENTS : undefined;
   log(
     `${kind}: ${connected.connect.connected} connected (${connected.connect.failed} failed) in ${f(connected.connect.seconds)} s = ${f(connected.connect.perSecond, 0)}/s; ` +
       `RSS/conn ${bytes(connected.connect.rssPerConnection)} bytes` +
@@ -936,7 +944,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   md.push(`| uWebSockets.js | gateway: ${gateway?.build ?? '–'}; floor: ${floor?.build ?? '–'} |`);
   md.push(`| ws / ioredis | ${env.ws} / ${env.ioredis} |`);
   md.push(`| gateway commit | ${env.commit} |`);
-  md.push(`| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s |`);
+  md.push(`| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${NODES} nodes a cluster, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s |`);
   md.push(`| wall time | ${f(wallSeconds, 0)} s |`, '');
 
   md.push('## Against the targets', '');
@@ -944,14 +952,14 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   md.push(...targetRows(floor, gateway), '');
 
   md.push('## Connecting', '');
-  md.push('| cluster | connected | failed | connects/s | RSS bytes/conn after GC (per node) | before GC | JS heap bytes/conn | node CPU µs/connect | Redis CPU µs/connect | nodes CPU % | receivers CPU % | channel creates/s | idle CPU % (nodes; Redis) |');
-  md.push('|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|---:|---|');
+  md.push('| cluster | connected | failed | connects/s | RSS bytes/conn after GC (per node) | before GC | JS heap bytes/conn | node CPU µs/connect | Redis CPU µs/connect | nodes CPU % | receivers CPU % | channel creates/s | idle CPU % (nodes; Redis) | Redis bytes/client |');
+  md.push('|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|---:|---|---:|');
   for (const c of [floor, gateway].filter(Boolean)) {
     const k = c.connect;
     if (!k) continue;
     md.push(
       `| ${c.kind} | ${k.connected} | ${k.failed} | ${f(k.perSecond, 0)} | ${bytes(k.rssPerConnection)} (${k.rss.map((r) => bytes(r.bytesPerConnection)).join(', ')}) | ${bytes(k.rssPerConnectionBeforeGc)} | ${bytes(k.heapPerConnection)} | ${f(k.nodeCpuUsPerConnect, 1)} | ${f(k.redisCpuUsPerConnect, 1)} | ` +
-        `${Object.values(k.nodeCpuPercent).map((v) => f(v, 0)).join(' + ')} | ${Object.values(k.receiverCpuPercent).map((v) => f(v, 0)).join(' + ')} | ${c.channels ? f(c.channels.perSecond, 0) : '–'} | ${Object.entries(k.idleCpuPercent).filter(([key]) => key !== 'redis').map(([, v]) => f(v, 1)).join(' + ')}; ${f(k.idleCpuPercent.redis, 1)} |`,
+        `${Object.values(k.nodeCpuPercent).map((v) => f(v, 0)).join(' + ')} | ${Object.values(k.receiverCpuPercent).map((v) => f(v, 0)).join(' + ')} | ${c.channels ? f(c.channels.perSecond, 0) : '–'} | ${Object.entries(k.idleCpuPercent).filter(([key]) => key !== 'redis').map(([, v]) => f(v, 1)).join(' + ')}; ${f(k.idleCpuPercent.redis, 1)} | ${k.redisBytesPerClient === undefined ? '–' : bytes(k.redisBytesPerClient)} |`,
     );
   }
   md.push('');
@@ -1027,7 +1035,7 @@ async function main() {
   if (!existsSync(GATEWAY_MAIN)) die(`${relative(process.cwd(), GATEWAY_MAIN)} is missing: run pnpm build first`);
   const limit = openFilesLimit();
   const clusters = (MODES.includes('floor') || SWEEPS.includes('floor') ? 1 : 0) + (MODES.some((m) => m !== 'floor') || SWEEPS.some((m) => m !== 'floor') ? 1 : 0);
-  const perProcess = Math.max(Math.ceil((CLIENTS * clusters) / RECEIVERS), Math.ceil(CLIENTS / 2)) + 1000;
+  const perProcess = Math.max(Math.ceil((CLIENTS * clusters) / RECEIVERS), Math.ceil(CLIENTS / NODES)) + 1000;
   if (limit && limit.soft !== 'unlimited' && Number(limit.soft) < perProcess) {
     die(`ulimit -n is ${limit.soft}; a process here may hold ~${perProcess} sockets: raise it (ulimit -n ${Math.min(65536, Number(limit.hard) || 65536)}) or use more --receivers`);
   }
