@@ -29,9 +29,10 @@ const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '12
 process.on('exit', () => redisServer.kill('SIGKILL'));
 const url = `redis://127.0.0.1:${port}`;
 const redis = new Redis(url, { enableAutoPipelining: true, retryStrategy: (n) => (n > 50 ? null : 100) });
+redis.on('error', () => {}); // refused until redis-server is up; ping() below waits for it (≤ 5 s)
 await redis.ping();
 const subscriber = new Redis(url);
-for (const connection of [redis, subscriber]) connection.on('error', (error) => console.error(`redis: ${error.message}`));
+subscriber.on('error', (error) => console.error(`redis: ${error.message}`));
 const keys = redisKeys('cost:');
 await subscriber.subscribe(keys.nodeInbox('node-a'));
 let published = 0;
