@@ -81,7 +81,13 @@ export class GatewayNode {
     const { uws, build, skipped } = loadUws();
     this.metrics.uwsBuild.set({ build }, 1);
     this.logger.info({ build, skipped }, 'uWebSockets.js loaded');
-    await this.stores.inbox.subscribe(this.config.nodeId, (message) => this.registry.dispatch(message));
+    await this.stores.inbox.subscribe(this.config.nodeId, {
+      onMessage: (message) => this.registry.dispatch(message),
+      onResubscribed: () => {
+        const sockets = this.registry.resyncAll();
+        this.logger.warn({ sockets }, 'inbox subscription was interrupted: sockets told to resume');
+      },
+    });
     await this.presence.releasePreviousRun();
     this.presence.start();
 
@@ -146,6 +152,7 @@ export class GatewayNode {
     this.sockets.closeAll(CloseCode.DRAINING);
     await this.sockets.settle();
     this.sockets.stop();
+    this.registry.stop();
     await this.presence.stop();
     if (options.leave) await this.presence.leave().catch((error: Error) => this.logger.warn({ err: error.message }, 'could not leave the live set'));
     await this.stores.close();

@@ -46,6 +46,11 @@ export const CloseCode = {
   DRAINING: 4009,
   /** The client's origin is not in the allowlist. */
   ORIGIN_REJECTED: 4010,
+  /**
+   * The node may have missed live messages for this socket (its Redis subscription was interrupted, or a
+   * seq never arrived): reconnect and resume, the buffer replays them.
+   */
+  RESYNC: 4011,
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;
@@ -68,6 +73,8 @@ define('RATE_LIMITED', 'backoff');
 define('UNAVAILABLE', 'backoff');
 define('DRAINING', 'now');
 define('ORIGIN_REJECTED', 'terminal', { code: 403, description: 'Forbidden.' });
+// Backoff, not now: after a subscription blip every socket of every node resyncs; jitter spreads them.
+define('RESYNC', 'backoff');
 
 /**
  * What a close code means. Unknown codes (other 1xxx from browsers and proxies, 4xxx from a newer

@@ -112,6 +112,7 @@ export class MemoryChannelStore implements ChannelStore {
       kind: 'attached',
       epoch: channel.epoch,
       replayFrom: plan.from,
+      lastSeq: channel.lastSeq,
       replay,
       ...(gap ? { gap } : {}),
       ...(previousOwner ? { previousOwner } : {}),

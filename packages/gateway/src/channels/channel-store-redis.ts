@@ -102,6 +102,7 @@ export class RedisChannelStore implements ChannelStore {
       kind: 'attached',
       epoch,
       replayFrom: plan.from,
+      lastSeq,
       replay,
       ...(gap ? { gap } : {}),
       ...(previousOwner ? { previousOwner } : {}),

@@ -55,6 +55,8 @@ export type AttachResult =
       readonly epoch: string;
       /** Replay starts at this seq: the socket has (or is not owed) everything before it. */
       readonly replayFrom: number;
+      /** The client's newest seq when the socket attached: live messages continue from the next one. */
+      readonly lastSeq: number;
       /** Messages to replay, in seq order. */
       readonly replay: readonly BufferedMessage[];
       /** Set when the client must be told that something could not be replayed. */

@@ -1,4 +1,4 @@
-import type { InboxMessage, NodeInbox } from './node-inbox.js';
+import type { InboxHandler, InboxMessage, NodeInbox } from './node-inbox.js';
 
 /**
  * In-process routing for a single node (or several nodes in one process sharing a hub).
@@ -32,9 +32,10 @@ export class MemoryNodeInbox implements NodeInbox {
     return this.hub.publish(nodeId, message);
   }
 
-  async subscribe(nodeId: string, handler: (message: InboxMessage) => void): Promise<void> {
+  /** In process nothing interrupts the subscription: `onResubscribed` is never called. */
+  async subscribe(nodeId: string, handler: InboxHandler): Promise<void> {
     this.nodeId = nodeId;
-    this.hub.register(nodeId, handler);
+    this.hub.register(nodeId, (message) => handler.onMessage(message));
   }
 
   isLive(): boolean {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@channel-gateway/protocol';
 import { decodeEnvelopes, encodeEnvelope } from './inbox-envelope.js';
-import type { InboxMessage, NodeInbox } from './node-inbox.js';
+import type { InboxHandler, InboxMessage, NodeInbox } from './node-inbox.js';
 
 /**
  * One Redis pub/sub channel per node. The subscriber is a connection of its own (a subscribed
@@ -22,7 +22,7 @@ export class RedisNodeInbox implements NodeInbox {
     return (await this.redis.publish(this.keys.nodeInbox(nodeId), encodeEnvelope(message))) > 0;
   }
 
-  async subscribe(nodeId: string, handler: (message: InboxMessage) => void): Promise<void> {
+  async subscribe(nodeId: string, handler: InboxHandler): Promise<void> {
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
     const channel = this.keys.nodeInbox(nodeId);
@@ -32,11 +32,27 @@ export class RedisNodeInbox implements NodeInbox {
       if (from !== channel) return;
       const messages = decodeEnvelopes(envelope);
       if (!messages) return this.onUndecodable(envelope);
-      for (const message of messages) handler(message);
+      for (const message of messages) handler.onMessage(message);
     });
-    // After a reconnect ioredis replays SUBSCRIBE; we are live again once it is ready.
-    subscriber.on('ready', () => (this.subscribed = true));
-    subscriber.on('close', () => (this.subscribed = false));
+    let interrupted = false;
+    subscriber.on('close', () => {
+      interrupted ||= this.subscribed;
+      this.subscribed = false;
+    });
+    // After a reconnect ioredis replays SUBSCRIBE itself; subscribing again (a no-op for Redis) gives us
+    // the moment the subscription is certainly back, after which a resumed socket misses nothing.
+    subscriber.on('ready', () => {
+      if (!interrupted) return;
+      subscriber.subscribe(channel).then(
+        () => {
+          if (subscriber !== this.subscriber) return; // closed meanwhile
+          interrupted = false;
+          this.subscribed = true;
+          handler.onResubscribed();
+        },
+        () => undefined, // dropped again: the next 'ready' retries
+      );
+    });
     await subscriber.subscribe(channel);
     this.subscribed = true;
   }
@@ -47,6 +63,8 @@ export class RedisNodeInbox implements NodeInbox {
 
   async close(): Promise<void> {
     this.subscribed = false;
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    await subscriber?.quit().catch(() => subscriber.disconnect());
   }
 }

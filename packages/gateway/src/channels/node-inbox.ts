@@ -7,6 +7,15 @@ export type InboxMessage =
   /** The channel was deleted: close `connectionId` with INVALID_TOKEN. */
   | { readonly kind: 'revoked'; readonly clientId: string; readonly connectionId: string };
 
+export interface InboxHandler {
+  onMessage(message: InboxMessage): void;
+  /**
+   * The subscription was interrupted and is in place again: whatever was published to this node in
+   * between is lost (and in the buffers), so live sockets must resume.
+   */
+  onResubscribed(): void;
+}
+
 /**
  * Routing between nodes: one inbox (one pub/sub subscription) per node, not one per client.
  * At most once: a message published while the node is not subscribed is lost, which is why every
@@ -17,7 +26,7 @@ export interface NodeInbox {
   /** Sends to a node's inbox; resolves to whether some node was subscribed to receive it. */
   publish(nodeId: string, message: InboxMessage): Promise<boolean>;
   /** Starts receiving this node's messages. Call once. */
-  subscribe(nodeId: string, handler: (message: InboxMessage) => void): Promise<void>;
+  subscribe(nodeId: string, handler: InboxHandler): Promise<void>;
   /** True while the subscription is in place (part of /readyz). */
   isLive(): boolean;
   close(): Promise<void>;

@@ -23,7 +23,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   const app = new Hono();
   app.use('*', async (c, next) => {
     await next();
-    deps.metrics.httpRequests.inc({ route: c.req.routePath, code: c.res.status });
+    deps.metrics.countHttpRequest(c.req.routePath, c.res.status);
   });
   app.route('/', opsRoutes(deps.metrics, deps.readiness));
   app.route('/v1', channelRoutes(deps.service, deps.apiKeys));

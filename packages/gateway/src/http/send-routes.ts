@@ -52,7 +52,7 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
       }
       handle(body, { clientIdParam }).then(
         (result) => {
-          deps.metrics.httpRequests.inc({ route: name, code: 202 });
+          deps.metrics.countHttpRequest(name, 202);
           writeJson(res, state, 202, result);
         },
         (error: unknown) => answerError(res, state, name, error),
@@ -63,7 +63,7 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
   const answerError = (res: HttpResponse, state: RequestState, name: string, error: unknown) => {
     const answer = errorResponse(error, deps.storesReachable());
     if (answer.unexpected) deps.logger.error({ err: (error as Error).message, stack: (error as Error).stack, route: name }, 'request failed');
-    deps.metrics.httpRequests.inc({ route: name, code: answer.status });
+    deps.metrics.countHttpRequest(name, answer.status);
     writeJson(res, state, answer.status, answer.body);
   };
 

@@ -44,10 +44,17 @@ export function writeResponse(res: HttpResponse, state: RequestState, status: nu
   if (state.aborted) return;
   state.aborted = true; // answered: nothing else may touch res
   res.cork(() => {
-    res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
+    res.writeStatus(statusLine(status));
     for (const [key, value] of headers) if (key !== 'content-length') res.writeHeader(key, value);
     res.end(body, state.closeConnection);
   });
+}
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) statusLines.set(status, (line = `${status} ${STATUS_CODES[status] ?? ''}`));
+  return line;
 }
 
 const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];

@@ -75,4 +75,12 @@ export class GatewayMetrics {
     if (!counter) this.sendCounters.set(status, (counter = this.sends.labels({ status })));
     counter.inc();
   }
+
+  private readonly requestCounters = new Map<string, { inc(): void }>();
+  countHttpRequest(route: string, code: number): void {
+    const key = `${code} ${route}`;
+    let counter = this.requestCounters.get(key);
+    if (!counter) this.requestCounters.set(key, (counter = this.httpRequests.labels({ route, code })));
+    counter.inc();
+  }
 }

@@ -1,7 +1,11 @@
 import { CloseCode } from '@channel-gateway/protocol';
+import type { BufferedMessage } from '../channels/channel-store.js';
 import type { InboxMessage } from '../channels/node-inbox.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { Connection } from './connection.js';
+
+/** How long live messages wait for a missing seq before the socket is resynced (see Connection.held). */
+export const GAP_WAIT_MS = 500;
 
 /**
  * The sockets this node holds, by client ID (one per client: the newest wins), and the dispatch of the
@@ -9,8 +13,14 @@ import type { Connection } from './connection.js';
  */
 export class ConnectionRegistry {
   private readonly byClient = new Map<string, Connection>();
+  /** Sockets holding messages behind a missing seq; one node-wide timer checks them, not one per socket. */
+  private readonly waitingForGap = new Set<Connection>();
+  private gapTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly metrics: GatewayMetrics) {}
+  constructor(
+    private readonly metrics: GatewayMetrics,
+    private readonly gapWaitMs = GAP_WAIT_MS,
+  ) {}
 
   /** Makes `connection` the target for its client's messages while it attaches. */
   claim(connection: Connection): void {
@@ -33,7 +43,7 @@ export class ConnectionRegistry {
     connection.previous = undefined;
     if (previous && previous.state === 'open') {
       this.byClient.set(connection.clientId, previous);
-      for (const message of connection.pending ?? []) previous.deliver(message);
+      for (const message of connection.pending ?? []) this.deliver(previous, message);
     } else {
       this.byClient.delete(connection.clientId);
     }
@@ -65,11 +75,56 @@ export class ConnectionRegistry {
         this.metrics.countDrop('no_socket');
         return;
       }
-      if (connection.deliver(message)) this.metrics.deliveries.inc();
+      this.deliver(connection, message);
       return;
     }
     const target = this.find(connection, message.connectionId);
     target?.close(message.kind === 'replaced' ? CloseCode.REPLACED : CloseCode.INVALID_TOKEN);
+  }
+
+  /** A live message for `connection`, counted; watched if it has to wait for a missing seq. */
+  deliver(connection: Connection, message: BufferedMessage): void {
+    const written = connection.deliver(message);
+    if (written > 0) this.metrics.deliveries.inc(written);
+    if (connection.held && !this.waitingForGap.has(connection)) {
+      this.waitingForGap.add(connection);
+      this.gapTimer ??= setTimeout(() => this.checkGaps(), this.gapWaitMs);
+    }
+  }
+
+  /**
+   * The node's subscription was interrupted: live messages sent meanwhile never reached it (they are in
+   * the buffers). Every socket reconnects and resumes from where it is.
+   */
+  resyncAll(): number {
+    let closed = 0;
+    for (const connection of this.byClient.values()) {
+      if (connection.isClosed()) continue;
+      connection.close(CloseCode.RESYNC);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** A seq that has not come within the wait will not come (a lost publish): resync those sockets. */
+  private checkGaps(): void {
+    this.gapTimer = undefined;
+    const cutoff = performance.now() - this.gapWaitMs;
+    for (const connection of this.waitingForGap) {
+      if (!connection.held || connection.isClosed()) this.waitingForGap.delete(connection);
+      else if (connection.heldBefore(cutoff)) {
+        this.waitingForGap.delete(connection);
+        connection.close(CloseCode.RESYNC);
+      }
+    }
+    if (this.waitingForGap.size > 0) this.gapTimer = setTimeout(() => this.checkGaps(), this.gapWaitMs / 2);
+  }
+
+  /** Stops the gap timer (node shutdown). */
+  stop(): void {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+    this.waitingForGap.clear();
   }
 
   private find(connection: Connection | undefined, connectionId: string): Connection | undefined {

@@ -4,8 +4,9 @@ import type { WebSocket } from './uws.js';
 
 export type ConnectionState = 'awaiting-hello' | 'attaching' | 'open' | 'closed';
 
-/** Messages held for a socket while it attaches; past this the socket is told to resume instead. */
+/** Messages held for a socket while it attaches, or while a seq is missing; past this it is told to resume instead. */
 const MAX_PENDING_WHILE_ATTACHING = 1_000;
+const MAX_HELD = 1_000;
 
 /**
  * One client socket: the uWS user data. Kept small (it is the per-connection memory cost) and with no
@@ -24,6 +25,13 @@ export class Connection {
   wheelBucket = -1;
   /** Live messages that arrived while attaching, delivered after the replay. */
   pending: BufferedMessage[] | undefined;
+  /**
+   * Live messages that arrived ahead of a missing seq, in seq order, and when the first of them arrived.
+   * Live messages can overtake each other (a node delivers its own sends without the pub/sub hop), so a
+   * gap is first waited for; the registry resyncs the socket if it is not filled in time.
+   */
+  held: BufferedMessage[] | undefined;
+  heldSince = 0;
   /** A local socket for the same client that this one will replace once attached. */
   previous: Connection | undefined;
   /** Inbound frames in the current flood window (see SocketServer.onFrame). */
@@ -63,22 +71,71 @@ export class Connection {
     return this.sendText(encodeServerFrame(frame));
   }
 
-  /** Delivers a message once, in seq order; returns whether it was written. */
-  deliver(message: BufferedMessage): boolean {
+  /**
+   * Delivers a live message once and in seq order: a message ahead of a missing seq is held until the
+   * gap is filled (see `held`). Returns how many messages it wrote: 0, 1, or more when it filled a gap.
+   */
+  deliver(message: BufferedMessage): number {
     if (this.state === 'attaching') {
       const pending = (this.pending ??= []);
       if (pending.length >= MAX_PENDING_WHILE_ATTACHING) {
         // Still in the buffer: the client gets it when it resumes.
         this.close(CloseCode.SLOW_CONSUMER);
-        return false;
+        return 0;
       }
       pending.push(message);
-      return false;
+      return 0;
     }
+    if (this.state !== 'open' || message.seq <= this.lastSeq) return 0;
+    if (message.seq > this.lastSeq + 1) {
+      this.hold(message);
+      return 0;
+    }
+    if (!this.write(message)) return 0;
+    return this.held ? 1 + this.releaseHeld() : 1;
+  }
+
+  /** Writes a replayed message (the buffer is authoritative: a trimmed seq was reported as a gap). */
+  replay(message: BufferedMessage): boolean {
     if (this.state !== 'open' || message.seq <= this.lastSeq) return false;
+    return this.write(message);
+  }
+
+  private write(message: BufferedMessage): boolean {
     if (!this.sendText(messageFrameFromEncoded(message.seq, message.encodedData))) return false;
     this.lastSeq = message.seq;
     return true;
+  }
+
+  private hold(message: BufferedMessage): void {
+    const held = (this.held ??= []);
+    if (held.length >= MAX_HELD) return this.close(CloseCode.RESYNC);
+    if (held.length === 0) this.heldSince = performance.now();
+    let at = held.length;
+    while (at > 0 && held[at - 1]!.seq > message.seq) at--;
+    if (held[at - 1]?.seq !== message.seq) held.splice(at, 0, message);
+  }
+
+  /** Writes the held messages that are now next in line; returns how many. */
+  private releaseHeld(): number {
+    const held = this.held!;
+    let next = 0;
+    let written = 0;
+    while (next < held.length && held[next]!.seq <= this.lastSeq + 1) {
+      const message = held[next++]!;
+      if (message.seq <= this.lastSeq) continue;
+      if (!this.write(message)) return written; // closed as a slow consumer
+      written++;
+    }
+    held.splice(0, next);
+    if (held.length === 0) this.held = undefined;
+    else this.heldSince = performance.now(); // what is left waits for the next missing seq
+    return written;
+  }
+
+  /** Whether messages have been waiting for a missing seq since before `cutoff` (performance.now() ms). */
+  heldBefore(cutoff: number): boolean {
+    return this.held !== undefined && this.heldSince <= cutoff;
   }
 
   close(code: number): void {

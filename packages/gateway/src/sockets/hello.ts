@@ -99,7 +99,9 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   connection.state = 'open';
   const pending = connection.pending ?? [];
   connection.pending = undefined;
-  for (const message of result.replay) if (connection.deliver(message)) metrics.replays.inc();
-  for (const message of pending) if (connection.deliver(message)) metrics.deliveries.inc();
+  for (const message of result.replay) if (connection.replay(message)) metrics.replays.inc();
+  // Everything up to the channel's seq at attach time was replayed or reported as a gap.
+  connection.lastSeq = Math.max(connection.lastSeq, result.lastSeq);
+  for (const message of pending) deps.registry.deliver(connection, message);
   if (connection.state === 'open') deps.onOpen(connection);
 }

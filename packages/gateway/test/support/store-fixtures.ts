@@ -102,9 +102,16 @@ export class InboxRecorder<T> {
   readonly received: T[] = [];
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
-  readonly handler = (message: T) => {
-    this.received.push(message);
-    this.waiters = this.waiters.filter((waiter) => (this.received.length >= waiter.count ? (waiter.resolve(), false) : true));
+  resubscribed = 0;
+
+  readonly handler = {
+    onMessage: (message: T) => {
+      this.received.push(message);
+      this.waiters = this.waiters.filter((waiter) => (this.received.length >= waiter.count ? (waiter.resolve(), false) : true));
+    },
+    onResubscribed: () => {
+      this.resubscribed++;
+    },
   };
 
   async waitFor(count: number, timeoutMs = 5_000): Promise<T[]> {
