@@ -17,9 +17,13 @@ import {
   type SettleResult,
   CHANNEL_LINGER_MS,
 } from './channel-store.js';
+import type { InboxMessage } from './node-inbox.js';
+import type { RedisNodeInbox } from './node-inbox-redis.js';
 import { defineScript, type ScriptCall } from './redis-scripts.js';
 
 const SEND_STATUS = ['no_channel', 'queued', 'routed'] as const;
+/** send-many.lua's status for a message to a client the calling node owns: the node delivers it itself. */
+const OWNED_BY_CALLER = 3;
 
 /**
  * Channels in Redis: a hash per client (`gen`, `epoch`, `seq`, `dlv`, `exp`, `own`, `cat`, `bb`) and a sorted
@@ -34,6 +38,12 @@ export class RedisChannelStore implements ChannelStore {
     private readonly keys: RedisKeys,
     private readonly limits: BufferLimits,
     private readonly presence: PresenceSettings,
+    /**
+     * The inbox of the node this store serves, if any: a send to a client that node owns is handed to it
+     * directly instead of a PUBLISH it would read back (half of the single sends behind a load balancer
+     * with two nodes). The socket orders what arrives both ways by seq (Connection.deliver).
+     */
+    private readonly localInbox?: RedisNodeInbox,
   ) {
     this.inboxPrefix = keys.nodeInbox('');
     this.scripts = {
@@ -64,11 +74,21 @@ export class RedisChannelStore implements ChannelStore {
       keys.push(this.keys.channel(clientId), this.keys.buffer(clientId));
       args.push(clientId, encodedData);
     }
-    const reply = (await this.scripts.sendMany(keys.length, ...keys, now, maxMessages, maxBytes, ttlMs, this.inboxPrefix, ...args)) as number[];
-    return messages.map((_, index) => {
-      const name = SEND_STATUS[reply[2 * index] ?? 0] ?? 'no_channel';
-      return name === 'no_channel' ? { status: name } : { status: name, seq: reply[2 * index + 1]! };
+    const localNode = this.localInbox?.liveNodeId() ?? '';
+    const reply = (await this.scripts.sendMany(keys.length, ...keys, now, maxMessages, maxBytes, ttlMs, this.inboxPrefix, localNode, ...args)) as number[];
+    let local: InboxMessage[] | undefined;
+    const results = messages.map(({ clientId, encodedData }, index): SendResult => {
+      const code = reply[2 * index] ?? 0;
+      const seq = reply[2 * index + 1]!;
+      if (code === OWNED_BY_CALLER) {
+        (local ??= []).push({ kind: 'deliver', clientId, seq, encodedData });
+        return { status: 'routed', seq };
+      }
+      const name = SEND_STATUS[code] ?? 'no_channel';
+      return name === 'no_channel' ? { status: name } : { status: name, seq };
     });
+    if (local) this.localInbox!.deliverLocally(local);
+    return results;
   }
 
   async attach(request: AttachRequest): Promise<AttachResult> {

@@ -10,6 +10,8 @@ import type { InboxHandler, InboxMessage, NodeInbox } from './node-inbox.js';
 export class RedisNodeInbox implements NodeInbox {
   private subscriber: Redis | undefined;
   private subscribed = false;
+  private nodeId: string | undefined;
+  private handler: InboxHandler | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -25,6 +27,8 @@ export class RedisNodeInbox implements NodeInbox {
   async subscribe(nodeId: string, handler: InboxHandler): Promise<void> {
     const subscriber = this.redis.duplicate();
     this.subscriber = subscriber;
+    this.nodeId = nodeId;
+    this.handler = handler;
     const channel = this.keys.nodeInbox(nodeId);
     // Errors are the main connection's to report (it sees the same outage); without a listener ioredis prints them.
     subscriber.on('error', () => this.onUndecodable(''));
@@ -61,8 +65,19 @@ export class RedisNodeInbox implements NodeInbox {
     return this.subscribed && this.subscriber?.status === 'ready';
   }
 
+  /** This node's ID while its subscription is live: only then may sends to its own clients skip pub/sub. */
+  liveNodeId(): string | undefined {
+    return this.isLive() ? this.nodeId : undefined;
+  }
+
+  /** Messages for this node that did not need the pub/sub hop (see RedisChannelStore), to its handler. */
+  deliverLocally(messages: readonly InboxMessage[]): void {
+    for (const message of messages) this.handler?.onMessage(message);
+  }
+
   async close(): Promise<void> {
     this.subscribed = false;
+    this.handler = undefined;
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     await subscriber?.quit().catch(() => subscriber.disconnect());

@@ -81,8 +81,8 @@ export function createRedisStores(config: GatewayConfig & { redisUrl: string }, 
   });
   const keys = redisKeys(config.keyPrefix);
   const tokens = new RedisTokenStore(redis, keys);
-  const channels = new RedisChannelStore(redis, keys, bufferLimits(config), presenceSettings(config));
   const inbox = new RedisNodeInbox(redis, keys, () => metrics.redisErrors.inc());
+  const channels = new RedisChannelStore(redis, keys, bufferLimits(config), presenceSettings(config), inbox);
   return {
     kind: 'redis',
     tokens,
