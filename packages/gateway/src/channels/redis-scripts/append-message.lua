@@ -1,11 +1,11 @@
 -- Shared prelude (needs trim-buffer.lua before it): appends one message to a live channel's buffer.
 -- Returns seq and the owning node ID (or false), or 0 when the channel does not exist or has expired.
--- Five commands when no limit is passed: read, number, append, summary (+ the caller's PUBLISH).
+-- Three commands when no limit is passed: read, append, write back (+ the caller's PUBLISH).
 local function append_message(channel_key, buffer_key, data, now, sent_at, max_count, max_bytes, ttl_ms)
-  local channel = redis.call('HMGET', channel_key, 'exp', 'own', 'bn', 'bb', 'bo')
+  local channel = redis.call('HMGET', channel_key, 'exp', 'own', 'bn', 'bb', 'bo', 'seq')
   local expires_at = tonumber(channel[1])
   if not expires_at or expires_at <= now then return 0, false end
-  local seq = redis.call('HINCRBY', channel_key, 'seq', 1)
+  local seq = tonumber(channel[6] or '0') + 1
   redis.call('ZADD', buffer_key, seq, seq .. ' ' .. sent_at .. ' ' .. data)
   local count = tonumber(channel[3] or '0') + 1
   local bytes = tonumber(channel[4] or '0') + #data
@@ -16,10 +16,10 @@ local function append_message(channel_key, buffer_key, data, now, sent_at, max_c
     redis.call('PEXPIREAT', buffer_key, expires_at)
   end
   if buffer_over(count, bytes, oldest, now, max_count, max_bytes, ttl_ms) then
-    redis.call('HSET', channel_key, 'bb', bytes)
+    redis.call('HSET', channel_key, 'seq', seq, 'bb', bytes)
     trim_buffer(channel_key, buffer_key, now, max_count, max_bytes, ttl_ms)
   else
-    redis.call('HSET', channel_key, 'bn', count, 'bb', bytes, 'bo', oldest)
+    redis.call('HSET', channel_key, 'seq', seq, 'bn', count, 'bb', bytes, 'bo', oldest)
   end
   local owner = channel[2]
   if not owner then return seq, false end
