@@ -147,6 +147,22 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(await sendOne(channels, 'c2', enc('nobody listens'), now)).toEqual({ status: 'queued', seq: 1 });
     });
 
+    it('delivers every message to the owning node exactly once, whether the owner or another node sends it', async () => {
+      const inbox = stores.newInbox();
+      const recorder = new InboxRecorder<InboxMessage>();
+      await inbox.subscribe('node-a', recorder.handler);
+      const atOwner = stores.channelsAt(inbox);
+      const generation = await openChannel('c1');
+      attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
+      const results = [];
+      for (let i = 1; i <= 20; i++) results.push(await sendOne(i % 2 ? atOwner : channels, 'c1', enc(`m${i}`), now));
+      results.push(...(await atOwner.sendMany([{ clientId: 'c1', encodedData: enc('m21') }, { clientId: 'c1', encodedData: enc('m22') }], now)));
+      expect(results).toEqual(Array.from({ length: 22 }, (_, i) => ({ status: 'routed', seq: i + 1 })));
+      const received = (await recorder.waitFor(22)).map((m) => (m.kind === 'deliver' ? `${m.seq}:${m.encodedData}` : m.kind));
+      // Both ways may interleave differently (the socket orders by seq); each message arrives once.
+      expect([...received].sort((a, b) => parseInt(a) - parseInt(b))).toEqual(Array.from({ length: 22 }, (_, i) => `${i + 1}:${enc(`m${i + 1}`)}`));
+    });
+
     it('sends a batch as single sends in order would, with one status per message', async () => {
       const inbox = stores.newInbox();
       const recorder = new InboxRecorder<InboxMessage>();

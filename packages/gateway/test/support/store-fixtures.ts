@@ -30,6 +30,8 @@ export interface StoreSet {
   clock: OffsetClock;
   /** A new inbox handle (a node would have one each). */
   newInbox(): NodeInbox;
+  /** The channel store as the node behind `inbox` runs it (on Redis it hands that node its own deliveries). */
+  channelsAt(inbox: NodeInbox): ChannelStore;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export const memoryStores: StoreSetFactory = async (options) => {
       inboxes.push(inbox);
       return inbox;
     },
+    channelsAt: () => channels,
     close: async () => {
       await Promise.all([channels.close(), tokens.close(), ...inboxes.map((inbox) => inbox.close())]);
     },
@@ -90,6 +93,7 @@ export const redisStores: StoreSetFactory = async (options) => {
       inboxes.push(inbox);
       return inbox;
     },
+    channelsAt: (inbox) => new RedisChannelStore(redis, keys, limits, presence, inbox as RedisNodeInbox),
     close: async () => {
       await Promise.all(inboxes.map((inbox) => inbox.close()));
       await redis.quit();
