@@ -4,8 +4,9 @@ import type { WebSocket } from './uws.js';
 
 export type ConnectionState = 'awaiting-hello' | 'attaching' | 'open' | 'closed';
 
-/** Messages held for a socket while it attaches, or while a seq is missing; past this it is told to resume instead. */
+/** Messages held for a socket while it attaches; past this the socket is told to resume instead. */
 const MAX_PENDING_WHILE_ATTACHING = 1_000;
+/** Live messages held behind a missing seq; past this the socket is told to resume (RESYNC). */
 const MAX_HELD = 1_000;
 
 /**
