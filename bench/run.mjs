@@ -54,6 +54,7 @@ const { values: opt } = parseArgs({
     'sweep-warmup': { type: 'string', default: '2' },
     receivers: { type: 'string', default: '2' },
     nodes: { type: 'string', default: '2' },
+    'source-addresses': { type: 'boolean', default: false },
     'connect-concurrency': { type: 'string', default: '200' },
     'http-connections': { type: 'string', default: '32' },
     drain: { type: 'string', default: '5' },
@@ -501,9 +502,13 @@ async function connectClients(kind, nodes, tokens, procs, receivers) {
   const before = cpuSnapshot(procs);
   const concurrency = Math.max(1, Math.floor(CONNECT_CONCURRENCY / RECEIVERS));
   const replies = await Promise.all(
-    // Each receiver connects from a loopback address of its own (127.0.0.0/8 is all loopback), so the
-    // 4-tuples of 100,000 sockets never run short of ephemeral ports.
-    receivers.map((child, r) => request(child, { cmd: 'connect', clients: shares[r], concurrency, timeoutMs: 20_000, localAddress: `127.0.1.${r + 1}` }, 'connected', 600_000)),
+    // --source-addresses: each receiver connects from a loopback address of its own (127.0.0.0/8 is all
+    // loopback), for more than ~28,000 sockets to one node (the ephemeral port range of one address pair).
+    // Off by default: binding before connect makes the kernel's port search slow as ports fill up.
+    receivers.map((child, r) => {
+      const localAddress = opt['source-addresses'] ? `127.0.1.${r + 1}` : undefined;
+      return request(child, { cmd: 'connect', clients: shares[r], concurrency, timeoutMs: 20_000, localAddress }, 'connected', 600_000);
+    }),
   );
   const after = cpuSnapshot(procs);
   const connected = sum(replies.map((r) => r.connected));
