@@ -5,6 +5,11 @@
  * channel `<prefix>floor:<node>` and forwards each message `<clientId>\n<payload>` to that client's socket.
  * No HTTP, no lookup, no auth, no buffer, no seq.
  *
+ * For the `floor-http` mode it also answers `POST /v1/channels/<clientId>/messages` (`{"message":"…"}`,
+ * as the gateway's single send) by PUBLISHing `<clientId>\n<message>` to the owner's channel (client
+ * `c<i>` is owned by node i mod N, FLOOR_CHANNELS lists the N channels) and answering 202 when Redis
+ * replied: the floor plus one HTTP hop, still with no auth, no lookup and no buffer.
+ *
  *   FLOOR_REDIS_URL=redis://127.0.0.1:6379 FLOOR_NODE=a FLOOR_PREFIX=bench: node bench/floor-node.mjs
  * Prints {"msg":"listening","port":N} on stdout; exits on SIGTERM/SIGINT.
  */
@@ -15,6 +20,8 @@ const node = process.env.FLOOR_NODE ?? 'a';
 const prefix = process.env.FLOOR_PREFIX ?? 'bench:';
 const host = process.env.FLOOR_HOST ?? '127.0.0.1';
 const port = Number(process.env.FLOOR_PORT ?? 0);
+
+const channels = (process.env.FLOOR_CHANNELS ?? '').split(',').filter(Boolean);
 
 const { uws, build } = loadUws();
 const Redis = loadIoredis();
@@ -49,6 +56,42 @@ const app = uws.App().ws('/*', {
     const { id } = ws.getUserData();
     if (clients.get(id) === ws) clients.delete(id);
   },
+});
+
+// floor-http: a second connection (a subscribed one cannot PUBLISH), pipelined like the gateway's.
+const publisher = new Redis(redisUrl, { connectionName: `floor-pub:${node}`, enableAutoPipelining: true });
+publisher.on('error', () => {});
+const ROUTED = '{"status":"routed"}';
+const QUEUED = '{"status":"queued"}';
+
+app.post('/v1/channels/:clientId/messages', (res, req) => {
+  const clientId = req.getParameter(0);
+  const owner = channels[Number(clientId.slice(1)) % channels.length];
+  let aborted = false;
+  res.onAborted(() => (aborted = true));
+  const chunks = [];
+  res.onData((chunk, isLast) => {
+    chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the ArrayBuffer after this callback
+    if (!isLast) return;
+    let message;
+    try {
+      message = JSON.parse(Buffer.concat(chunks).toString('utf8')).message;
+    } catch {
+      /* answered below */
+    }
+    if (typeof message !== 'string' || owner === undefined) {
+      res.cork(() => res.writeStatus('400 Bad Request').end('{"error":"message must be a string"}'));
+      return;
+    }
+    publisher.publish(owner, `${clientId}\n${message}`).then(
+      (receivers) => {
+        if (!aborted) res.cork(() => res.writeStatus('202 Accepted').writeHeader('content-type', 'application/json').end(receivers > 0 ? ROUTED : QUEUED));
+      },
+      () => {
+        if (!aborted) res.cork(() => res.writeStatus('503 Service Unavailable').end());
+      },
+    );
+  });
 });
 
 const subscriber = new Redis(redisUrl, { connectionName: `floor:${node}` });

@@ -91,11 +91,14 @@ const SWEEP_WARMUP = num('sweep-warmup', 0, 30);
 const MAX_MINUTES = num('max-minutes', 1, 60);
 const SEED = int('seed', 1, 2 ** 31);
 const REPEAT = int('repeat', 1, 5);
-const MODES = list(opt.mode === 'all' ? 'floor,single,batch' : opt.mode, ['floor', 'single', 'batch']);
-const SWEEPS = list(opt.sweep, ['floor', 'single', 'batch']);
+const MODES = list(opt.mode === 'all' ? 'floor,single,batch' : opt.mode, ['floor', 'floor-http', 'single', 'batch']);
+const SWEEPS = list(opt.sweep, ['floor', 'floor-http', 'single', 'batch']);
+/** floor and floor-http run on the floor's nodes; single and batch on the gateway's. */
+const onFloor = (mode) => mode.startsWith('floor');
 const MAX_SWEEP_STEPS = 12;
 const DEFAULT_SWEEP_RATES = {
   floor: [2500, 5000, 10000, 15000, 20000, 30000, 40000, 60000],
+  'floor-http': [2500, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000],
   single: [2500, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000],
   batch: [5000, 10000, 15000, 20000, 30000, 40000, 50000, 60000],
 };
@@ -353,7 +356,9 @@ async function startGateways(redisUrl) {
 async function startFloorNodes(redisUrl) {
   return Promise.all(
     NODE_NAMES.map(async (name) => {
-      const env = cleanEnv({ FLOOR_REDIS_URL: redisUrl, FLOOR_NODE: name, FLOOR_PREFIX: KEY_PREFIX, FLOOR_HOST: HOST });
+      // floor-http: every node can publish to the owner of client c<i>, node i mod N.
+      const FLOOR_CHANNELS = NODE_NAMES.map((n) => `${KEY_PREFIX}floor:${n}`).join(',');
+      const env = cleanEnv({ FLOOR_REDIS_URL: redisUrl, FLOOR_NODE: name, FLOOR_PREFIX: KEY_PREFIX, FLOOR_HOST: HOST, FLOOR_CHANNELS });
       const node = await spawnUntil(`floor-${name}`, process.execPath, [...INSPECT_ARGS, join(BENCH_DIR, 'floor-node.mjs')], env, (line) => {
         try {
           const entry = JSON.parse(line);
@@ -783,15 +788,15 @@ async function startCluster(kind, redis, receivers) {
  * the same background load; then the sweeps.
  */
 async function runAll(redis) {
-  const wantFloor = MODES.includes('floor') || SWEEPS.includes('floor');
-  const wantGateway = MODES.some((m) => m !== 'floor') || SWEEPS.some((m) => m !== 'floor');
+  const wantFloor = MODES.some(onFloor) || SWEEPS.some(onFloor);
+  const wantGateway = MODES.some((m) => !onFloor(m)) || SWEEPS.some((m) => !onFloor(m));
   const receivers = Array.from({ length: RECEIVERS }, (_, r) => forkChild('receiver.mjs', `receiver-${r}`));
   await sleep(300);
   const clusters = {};
   try {
     if (wantFloor) clusters.floor = await startCluster('floor', redis, receivers);
     if (wantGateway) clusters.gateway = await startCluster('gateway', redis, receivers);
-    const clusterOf = (mode) => (mode === 'floor' ? clusters.floor : clusters.gateway);
+    const clusterOf = (mode) => (onFloor(mode) ? clusters.floor : clusters.gateway);
     for (let rep = 1; rep <= REPEAT; rep++) {
       for (const mode of MODES) {
         const cluster = clusterOf(mode);
@@ -883,22 +888,27 @@ function targetRows(floor, gateway) {
   const rows = [];
   const row = (metric, value, floorValue, r, target, pass) => rows.push(`| ${metric} | ${value} | ${floorValue} | ${r} | ${target} | ${pass === undefined ? '–' : pass ? 'yes' : '**no**'} |`);
   /** Gateway vs floor for a metric: each repeat's gateway phase against the floor phase of the same repeat; median over repeats. */
-  const compare = (mode, metric, pick, target, limit) => {
+  const compare = (mode, metric, pick, target, limit, against = 'floor') => {
     const pairs = (gateway?.phases ?? [])
       .filter((p) => p.mode === mode)
-      .map((g) => ({ g: pick(g), fl: pick(floor?.phases.find((p) => p.mode === 'floor' && p.rep === g.rep) ?? {}) }))
+      .map((g) => ({ g: pick(g), fl: pick(floor?.phases.find((p) => p.mode === against && p.rep === g.rep) ?? {}) }))
       .filter((pair) => pair.g !== undefined);
     if (pairs.length === 0) return;
     const ratios = pairs.map((pair) => ratio(pair.g, pair.fl));
     const r = median(ratios);
     const each = (values) => (values.length > 1 ? ` (${values.map((v) => f(v)).join(', ')})` : '');
-    row(metric, f(median(pairs.map((p) => p.g))) + each(pairs.map((p) => p.g)), f(median(pairs.map((p) => p.fl))) + each(pairs.map((p) => p.fl)), `${f(r)}×${each(ratios)}`, target, Number.isFinite(r) ? r <= limit : undefined);
+    row(metric, f(median(pairs.map((p) => p.g))) + each(pairs.map((p) => p.g)), f(median(pairs.map((p) => p.fl))) + each(pairs.map((p) => p.fl)), `${f(r)}×${each(ratios)}`, target, Number.isFinite(r) && limit !== undefined ? r <= limit : undefined);
   };
   compare('single', 'single: CPU µs / delivered msg (nodes+Redis)', (p) => p.cpuUsPerMessage?.total, '≤ 2.0×', 2.0);
   compare('single', 'single: CPU µs / delivered msg (nodes only)', (p) => p.cpuUsPerMessage?.nodes, '(≤ 2.0×)', 2.0);
   compare('single', `single: p99 at ${RATE} msg/s (ms)`, (p) => p.latency?.p99Ms, '≤ 1.5×', 1.5);
   compare('batch', `batch (${BATCH}/request): CPU µs / delivered msg (nodes+Redis)`, (p) => p.cpuUsPerMessage?.total, '≤ 1.2×', 1.2);
   compare('batch', 'batch: CPU µs / delivered msg (nodes only)', (p) => p.cpuUsPerMessage?.nodes, '(≤ 1.2×)', 1.2);
+  if (floor?.phases.some((p) => p.mode === 'floor-http')) {
+    // For information: the same single sends against a floor that also pays an HTTP hop per message.
+    compare('single', 'single vs floor-http: CPU µs / delivered msg (nodes+Redis)', (p) => p.cpuUsPerMessage?.total, '(info)', undefined, 'floor-http');
+    compare('single', 'single vs floor-http: CPU µs / delivered msg (nodes only)', (p) => p.cpuUsPerMessage?.nodes, '(info)', undefined, 'floor-http');
+  }
   const floorSweep = floor?.sweeps.find((s) => s.mode === 'floor');
   const best = (s) => (s ? `${s.highestPassingRate}${s.failedAt ? '' : '+'}` : '–');
   if (sweep('single')) row('single: highest rate, no loss, p99 < 100 ms (msg/s)', best(sweep('single')), best(floorSweep), '', '≥ 15,000', sweep('single').highestPassingRate >= 15000);
@@ -922,10 +932,10 @@ function phaseTable(phases, floorPhases = []) {
     const nodeKeys = Object.keys(p.cpuPercent).filter((k) => k !== 'redis');
     const receiverKeys = Object.keys(p.generatorCpuPercent).filter((k) => k.startsWith('receiver'));
     lines.push(
-      `| ${p.kind === 'floor' ? 'floor' : p.mode}${p.rep && REPEAT > 1 ? ` #${p.rep}` : ''}${p.generatorSaturated ? ' ⚠gen' : ''} | ${p.rate} | ${f(p.achievedRate, 0)} | ${f(p.deliveredRate, 0)} | ${p.sent} | ${p.delivered} | ${p.lost} | ${p.duplicates} | ` +
+      `| ${p.mode}${p.rep && REPEAT > 1 ? ` #${p.rep}` : ''}${p.generatorSaturated ? ' ⚠gen' : ''} | ${p.rate} | ${f(p.achievedRate, 0)} | ${f(p.deliveredRate, 0)} | ${p.sent} | ${p.delivered} | ${p.lost} | ${p.duplicates} | ` +
         `${f(p.latency.p50Ms)} | ${f(p.latency.p90Ms)} | ${f(p.latency.p99Ms)} | ${f(p.latency.maxMs)} | ` +
         `${f(p.cpuUsPerMessage.nodes)} | ${f(p.cpuUsPerMessage.redis)} | ${f(p.cpuUsPerMessage.total)} | ${(() => {
-          const floorPhase = p.kind !== 'floor' && floorPhases.find((q) => q.rep === p.rep);
+          const floorPhase = p.mode !== 'floor' && floorPhases.find((q) => q.mode === 'floor' && q.rep === p.rep);
           return floorPhase ? f(ratio(p.cpuUsPerMessage.total, floorPhase.cpuUsPerMessage.total)) + '×' : '–';
         })()} | ` +
         `${nodeKeys.map((k) => f(p.cpuPercent[k], 0)).join(' + ')} | ${f(p.cpuPercent.redis, 0)} | ${f(p.generatorCpuPercent.sender, 0)} | ${receiverKeys.map((k) => f(p.generatorCpuPercent[k], 0)).join(' + ')} | ` +
@@ -981,7 +991,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
       if (p.errorSamples.length) extra.push(`errors e.g. ${p.errorSamples[0]}`);
       if (p.senderPool) extra.push(`sender HTTP pools: ${p.senderPool.opened} connections, queue high-water ${p.senderPool.maxQueued}`);
       if (p.gatewayCounters && Object.keys(p.gatewayCounters).length) extra.push(`gateway counters ${JSON.stringify(p.gatewayCounters)}`);
-      md.push(`- ${p.kind === 'floor' ? 'floor' : p.mode}: ack (HTTP answer / PUBLISH reply) p50 ${f(p.ack.p50Ms)} ms p99 ${f(p.ack.p99Ms)} ms; ${extra.join('; ')}`);
+      md.push(`- ${p.mode}: ack (HTTP answer / PUBLISH reply) p50 ${f(p.ack.p50Ms)} ms p99 ${f(p.ack.p99Ms)} ms; ${extra.join('; ')}`);
     }
     md.push('');
   }
@@ -1002,6 +1012,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   md.push('- CPU is utime+stime from /proc/<pid>/stat over the measured window; "per delivered message" divides by the messages delivered during that window (equal to the rate when the system keeps up; lower when a backlog forms, see delivered/s).');
   md.push('- Latency: receive time − send time (CLOCK_MONOTONIC, same machine), for messages sent in the measured window. The sender is open-loop: it issues on schedule whatever the answers; "sender lag" is how late it issued (a saturated generator shows here and in its CPU %). ⚠gen marks a phase where a generator process was above 90 % of a core or lagged > 10 ms at p99.');
   md.push('- The floor: two bare uWS.js nodes (bench/floor-node.mjs), each SUBSCRIBEd to its own Redis channel; the sender PUBLISHes `<clientId>\\n<payload>` to the owner (no HTTP, no lookup, no auth, no buffer).');
+  md.push('- floor-http (when run): the same floor nodes also answer the single-send HTTP request by PUBLISHing to the owner (the floor plus one HTTP hop per message; still no auth, no lookup, no buffer). It separates the cost of HTTP from the gateway\'s own.');
   md.push('- RSS per connection: VmRSS of the nodes after connecting, 2 s of idling and a forced full GC (HeapProfiler.collectGarbage through the inspector; --no-gc skips it), minus the same before connecting (after channel creation), divided by connections. "before GC" is the same without the forced collection.');
   md.push('');
   return md.join('\n');
@@ -1039,7 +1050,7 @@ async function main() {
   const started = Date.now();
   if (!existsSync(GATEWAY_MAIN)) die(`${relative(process.cwd(), GATEWAY_MAIN)} is missing: run pnpm build first`);
   const limit = openFilesLimit();
-  const clusters = (MODES.includes('floor') || SWEEPS.includes('floor') ? 1 : 0) + (MODES.some((m) => m !== 'floor') || SWEEPS.some((m) => m !== 'floor') ? 1 : 0);
+  const clusters = (MODES.some(onFloor) || SWEEPS.some(onFloor) ? 1 : 0) + (MODES.some((m) => !onFloor(m)) || SWEEPS.some((m) => !onFloor(m)) ? 1 : 0);
   const perProcess = Math.max(Math.ceil((CLIENTS * clusters) / RECEIVERS), Math.ceil(CLIENTS / NODES)) + 1000;
   if (limit && limit.soft !== 'unlimited' && Number(limit.soft) < perProcess) {
     die(`ulimit -n is ${limit.soft}; a process here may hold ~${perProcess} sockets: raise it (ulimit -n ${Math.min(65536, Number(limit.hard) || 65536)}) or use more --receivers`);

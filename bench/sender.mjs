@@ -5,6 +5,7 @@
  *   single  POST /v1/channels/{id}/messages, round-robin over the gateway nodes (keep-alive pools)
  *   batch   POST /v1/messages with `batchSize` recipients per request, same spreading
  *   floor   PUBLISH <prefix>floor:<owner node> "<clientId>\n<payload>" straight to the owner (ioredis)
+ *   floor-http  the single-send request, to the floor's nodes (which PUBLISH to the owner)
  * Each payload is `payloadSize` bytes and carries the phase, a unique index, the target client and the
  * send time (CLOCK_MONOTONIC µs, comparable across processes on this machine).
  * IPC: run {…} → window-start, window-end, done {…}.
@@ -109,7 +110,7 @@ async function run(config) {
       next = (next + 1) % pools.length;
       const sentUs = nowUs();
       inflight++;
-      if (mode === 'single') {
+      if (mode === 'single' || mode === 'floor-http') {
         const client = Math.floor(random() * clients);
         const payload = makePayload(payloadSize, phase, unit, client, sentUs, measured, pad);
         const body = `{"message":"${payload}"}`;
