@@ -1,8 +1,9 @@
 /**
  * One gateway node: stores, the HTTP API and the WebSocket endpoint on one uWS app and port.
  *
- *   POST /v1/channels/{id}/messages ─▶ ChannelService ─▶ ChannelStore.send ─(pub/sub)─▶ owning node's inbox
- *   owning node: NodeInbox ─▶ ConnectionRegistry ─▶ Connection.deliver ─▶ socket
+ *   POST /v1/channels/{id}/messages ─▶ ChannelService (one store call a turn) ─▶ ChannelStore.sendMany
+ *     ─(pub/sub, or directly when this node owns the client)─▶ owning node's inbox
+ *   owning node: NodeInbox ─▶ ConnectionRegistry ─▶ Connection.deliver (in seq order) ─▶ socket
  */
 import { CloseCode } from '@channel-gateway/protocol';
 import { ChannelService } from './channels/channel-service.js';
