@@ -17,7 +17,7 @@ const TOO_LARGE = JSON.stringify({ error: { code: ApiErrorCode.PAYLOAD_TOO_LARGE
 
 export function trackRequest(res: HttpResponse, connectionHeader: string): RequestState {
   // uWS keeps every connection open; a client that asks for a close (health checkers do) gets one.
-  const state: RequestState = { aborted: false, closeConnection: /\bclose\b/i.test(connectionHeader) };
+  const state: RequestState = { aborted: false, closeConnection: connectionHeader !== '' && /\bclose\b/i.test(connectionHeader) };
   res.onAborted(() => (state.aborted = true));
   return state;
 }
