@@ -101,8 +101,9 @@ export interface ChannelStore {
   /**
    * For each message in order (so per-client order is the array's order): gives it the next seq of its
    * client, appends it to the buffer (trimmed to the limits, never below the newest message) and, when a
-   * socket owns the client, publishes it to the owning node's inbox. On Redis: one script call, and one
-   * publish per owning node for the whole array. Per message: `routed` when a node received the publish,
+   * socket owns the client, publishes it to the owning node's inbox (a store serving that very node may
+   * hand it to the node's inbox directly). On Redis: one script call, and one publish per other owning
+   * node for the whole array. Per message: `routed` when a node received the publish (or took it directly),
    * `queued` when no socket (or no live node) holds the client, `no_channel` when the channel does not
    * exist or has expired.
    */
