@@ -106,16 +106,27 @@ export class ConnectionRegistry {
     return closed;
   }
 
-  /** A seq that has not come within the wait will not come (a lost publish): resync those sockets. */
+  /**
+   * A seq that has not come within the wait will not come (a lost publish): resync those sockets. Timers
+   * run before the event loop reads sockets, so after a stall the missing seq may be sitting unread: the
+   * overdue sockets get one more poll phase (setImmediate runs right after it) before they are closed.
+   */
   private checkGaps(): void {
     this.gapTimer = undefined;
     const cutoff = performance.now() - this.gapWaitMs;
+    const overdue: Connection[] = [];
     for (const connection of this.waitingForGap) {
       if (!connection.held || connection.isClosed()) this.waitingForGap.delete(connection);
-      else if (connection.heldBefore(cutoff)) {
-        this.waitingForGap.delete(connection);
-        connection.close(CloseCode.RESYNC);
-      }
+      else if (connection.heldBefore(cutoff)) overdue.push(connection);
+    }
+    if (overdue.length > 0) {
+      setImmediate(() => {
+        for (const connection of overdue) {
+          if (!connection.heldBefore(cutoff)) continue; // filled meanwhile (or closed)
+          this.waitingForGap.delete(connection);
+          connection.close(CloseCode.RESYNC);
+        }
+      });
     }
     if (this.waitingForGap.size > 0) this.gapTimer = setTimeout(() => this.checkGaps(), this.gapWaitMs / 2);
   }
