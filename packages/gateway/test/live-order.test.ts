@@ -4,9 +4,8 @@
  * stores, with deliveries published into the node's inbox as another node would, and the node's real
  * subscription cut by Redis.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
 import { CloseCode } from '@channel-gateway/protocol';
 import { startTestGateway, type TestGateway } from './support/in-process-gateway.js';
 import { TestSocket } from './support/test-socket.js';
