@@ -22,6 +22,14 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** redis://, rediss:// (TLS) URL, with ACL user and password if needed. Unset: in-memory stores, one node. */
   REDIS_URL: z.string().url().optional(),
+  /**
+   * Comma-separated Sentinel addresses (host:port). Set: the master named REDIS_SENTINEL_MASTER is found
+   * through them and followed across failovers; REDIS_URL then only gives user, password, TLS and db.
+   */
+  REDIS_SENTINELS: list
+    .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1))
+    .optional(),
+  REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
   /** Comma-separated API keys accepted as `Authorization: Bearer <key>`. Unset: one is generated and printed. */
   API_KEYS: list.optional(),
   /** Unique per node; names the node's pub/sub inbox and its ownership entries. */
@@ -82,6 +90,9 @@ export type GatewayConfig = {
   port: number;
   host: string;
   redisUrl: string | undefined;
+  /** Sentinels to ask for the master (Sentinel topology); undefined: `redisUrl` is the server itself. */
+  redisSentinels: Array<{ host: string; port: number }> | undefined;
+  redisSentinelMaster: string;
   apiKeys: string[];
   /** True when no key was configured and one was generated for this run. */
   apiKeyGenerated: boolean;
@@ -143,6 +154,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: c.PORT,
       host: c.HOST,
       redisUrl: c.REDIS_URL,
+      redisSentinels: c.REDIS_SENTINELS?.map((address) => {
+        const colon = address.lastIndexOf(':');
+        return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+      }),
+      redisSentinelMaster: c.REDIS_SENTINEL_MASTER,
       apiKeys,
       apiKeyGenerated,
       nodeId: c.NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`,

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
     // Only for a first run on a workstation: print the key so the README's curl walkthrough works.
     process.stderr.write(`channel-gateway: CG_API_KEYS is not set; API key for this run: ${config.apiKeys[0]}\n`);
   }
-  if (!config.redisUrl) logger.info('CG_REDIS_URL is not set: single node with in-memory stores');
+  if (config.redisSentinels) logger.info({ sentinels: config.redisSentinels, master: config.redisSentinelMaster }, 'Redis through Sentinel');
+  else if (!config.redisUrl) logger.info('CG_REDIS_URL is not set: single node with in-memory stores');
 
   const node = new GatewayNode(config, { logger });
   await node.start();

@@ -24,6 +24,13 @@ describe('configuration', () => {
     expect(attempt).toThrow(/CG_PORT.*CG_REDIS_URL.*CG_KEY_PREFIX.*CG_LOG_LEVEL/);
   });
 
+  it('reads Sentinel addresses and refuses one without a port', () => {
+    const { config } = loadConfig({ CG_REDIS_SENTINELS: 's1.example:26379, 10.0.0.2:26380', CG_REDIS_SENTINEL_MASTER: 'main' });
+    expect(config).toMatchObject({ redisSentinels: [{ host: 's1.example', port: 26379 }, { host: '10.0.0.2', port: 26380 }], redisSentinelMaster: 'main' });
+    expect(loadConfig({}).config).toMatchObject({ redisSentinels: undefined, redisSentinelMaster: 'mymaster' });
+    expect(() => loadConfig({ CG_REDIS_SENTINELS: 's1.example' })).toThrow(/CG_REDIS_SENTINELS/);
+  });
+
   it('refuses unsigned webhooks and a node timeout shorter than two heartbeats', () => {
     expect(() => loadConfig({ CG_WEBHOOK_URL: 'https://app.example' })).toThrow(/CG_WEBHOOK_SECRET/);
     expect(() => loadConfig({ CG_HEARTBEAT_INTERVAL_MS: '5000', CG_NODE_TIMEOUT_MS: '6000' })).toThrow(/CG_NODE_TIMEOUT_MS/);

@@ -1,7 +1,7 @@
 /**
  * Picks the store implementations once, at start-up: Redis when CG_REDIS_URL is set, memory otherwise.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { redisKeys } from '@channel-gateway/protocol';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config.js';
@@ -62,14 +62,30 @@ export function createMemoryStores(config: GatewayConfig, clock: Clock, hub = ne
   };
 }
 
-export function createRedisStores(config: GatewayConfig & { redisUrl: string }, metrics: GatewayMetrics, logger: Logger): Stores {
-  const redis = new Redis(config.redisUrl, {
-    // Sends issued in the same tick share one write: the send path's main saving under load.
+/** The Redis connection: one server by URL, or the master that Sentinel names (and follows over failovers). */
+function connectRedis(config: GatewayConfig): Redis {
+  const options: RedisOptions = {
+    // Commands issued in the same tick share one write.
     enableAutoPipelining: true,
     // Fail a command after one reconnect attempt, so the API answers 503 quickly while Redis is down.
     maxRetriesPerRequest: 1,
     connectionName: `cg:${config.nodeId}`,
+  };
+  if (!config.redisSentinels) return new Redis(config.redisUrl!, options);
+  // The URL, if any, gives user, password, TLS and db; the sentinels give the address.
+  return new Redis(config.redisUrl ?? 'redis://localhost', {
+    ...options,
+    sentinels: config.redisSentinels,
+    name: config.redisSentinelMaster,
+    // Reconnect as soon as Sentinel announces a new master, rather than when a write fails.
+    failoverDetector: true,
+    // A write that reached a demoted master: reconnect (to the new one) and send it again.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
   });
+}
+
+export function createRedisStores(config: GatewayConfig, metrics: GatewayMetrics, logger: Logger): Stores {
+  const redis = connectRedis(config);
   let lastErrorLog = 0;
   redis.on('error', (error: Error) => {
     metrics.redisErrors.inc();
@@ -99,6 +115,5 @@ export function createRedisStores(config: GatewayConfig & { redisUrl: string }, 
 }
 
 export function createStores(config: GatewayConfig, clock: Clock, metrics: GatewayMetrics, logger: Logger): Stores {
-  const { redisUrl } = config;
-  return redisUrl ? createRedisStores({ ...config, redisUrl }, metrics, logger) : createMemoryStores(config, clock);
+  return config.redisUrl || config.redisSentinels ? createRedisStores(config, metrics, logger) : createMemoryStores(config, clock);
 }
