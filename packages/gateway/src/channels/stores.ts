@@ -79,7 +79,8 @@ function connectRedis(config: GatewayConfig): Redis {
     name: config.redisSentinelMaster,
     // Reconnect as soon as Sentinel announces a new master, rather than when a write fails.
     failoverDetector: true,
-    // A write that reached a demoted master: reconnect (to the new one) and send it again.
+    // A write that reached a demoted master: reconnect (to the new one) and send it again. A replica refuses
+    // a script before running it, so sending it again cannot apply it twice.
     reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
   });
 }
