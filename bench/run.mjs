@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Channel Gateway load tool. Starts its own redis-server and two gateway nodes (and, for the floor, two
- * bare uWS.js nodes), connects N clients with real tokens, sends at a fixed open-loop rate and reports
+ * Channel Gateway load tool. Starts its own redis-server and gateway nodes (two unless --nodes; for the
+ * floor as many bare uWS.js nodes), connects N clients with real tokens, sends at a fixed open-loop rate and reports
  * connects/s, RSS per connection, send→receive latency, sent/delivered/lost and CPU µs per delivered
  * message (nodes, Redis, from /proc), with the load generator's own CPU. See bench/README.md.
  *
- *   ulimit -n 20000   # or more: each process holds up to N/2 sockets
+ *   ulimit -n 20000   # or more: each node holds up to clients/nodes sockets
  *   node bench/run.mjs --clients 10000 --rate 5000 --seconds 20 --mode all --out bench/results/x.md
  *   node bench/run.mjs --clients 2000 --mode single --sweep single,batch
  */
