@@ -20,6 +20,8 @@ export interface ConnectionListener {
   opened(): void;
   message(data: string): void;
   gap(frame: GapFrame): void;
+  /** A WebSocket closed or went silent, and another one follows after a delay. */
+  dropped(info: CloseCodeInfo): void;
   /** The gateway closed for good (a terminal close code); nothing follows. */
   ended(info: CloseCodeInfo): void;
 }
@@ -222,6 +224,7 @@ export class Connection {
       this.listener.ended(info);
       return;
     }
+    this.listener.dropped(info);
     const delay = info.reconnect === 'now' ? this.settings.random() * DRAIN_SPREAD_MS : this.backoff.next();
     this.retryTimer = this.settings.setTimeout(() => this.connect(), delay);
   }

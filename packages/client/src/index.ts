@@ -4,7 +4,7 @@
  */
 export { Channel } from './channel.js';
 export { Socket, ReadyState, type ReadyStateValue } from './socket.js';
-export type { ChannelError, ChannelGap, ChannelMessage, SocketHandler } from './handlers.js';
+export type { ChannelError, ChannelGap, ChannelMessage, ConnectionState, SocketHandler, StateChange } from './handlers.js';
 export type { BackoffOptions, ChannelOptions } from './options.js';
 export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
 export { SOCKET_PATH, socketUrlFor } from './socket-url.js';

@@ -1,6 +1,6 @@
 import type { CloseCodeInfo, GapFrame } from '@channel-gateway/protocol';
 import { Connection } from './connection.js';
-import type { ChannelError, ChannelGap, ChannelMessage, SocketHandler } from './handlers.js';
+import type { ChannelError, ChannelGap, ChannelMessage, ConnectionState, SocketHandler, StateChange } from './handlers.js';
 import type { ConnectionSettings } from './options.js';
 
 export const ReadyState = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const);
@@ -21,8 +21,12 @@ export class Socket {
   onerror: SocketHandler['onerror'];
   onclose: SocketHandler['onclose'];
   ongap: SocketHandler['ongap'];
+  onstatechange: SocketHandler['onstatechange'];
+  /** The last close of a WebSocket under this socket (a drop it reconnects from, or the terminal one). */
+  lastDrop: CloseCodeInfo | undefined;
 
   private readonly connection: Connection;
+  private current: ConnectionState = 'connecting';
 
   /** Sockets come from `Channel.open()`; apps do not construct them. */
   constructor(token: string, settings: ConnectionSettings, handler: SocketHandler = {}) {
@@ -31,14 +35,20 @@ export class Socket {
     this.onerror = handler.onerror ?? null;
     this.onclose = handler.onclose ?? null;
     this.ongap = handler.ongap ?? null;
+    this.onstatechange = handler.onstatechange ?? null;
     this.connection = new Connection(token, settings, {
       opened: () => this.opened(),
       message: (data) => this.invoke(this.onmessage, { data } satisfies ChannelMessage),
       gap: (frame) => this.gap(frame),
+      dropped: (info) => this.dropped(info),
       ended: (info) => this.ended(info),
     });
     // Every handler call comes from a WebSocket event or a timer, so none runs inside open().
     this.connection.start();
+  }
+
+  get state(): ConnectionState {
+    return this.current;
   }
 
   /** Finishes the socket: no reconnect, and `onclose` follows (asynchronously, once). */
@@ -48,11 +58,13 @@ export class Socket {
     this.connection.stop();
     void Promise.resolve().then(() => {
       this.readyState = ReadyState.CLOSED;
+      this.changeState('closed', undefined);
       this.invoke(this.onclose, undefined);
     });
   }
 
   private opened(): void {
+    this.changeState('open', this.lastDrop);
     if (this.readyState !== ReadyState.CONNECTING) return;
     this.readyState = ReadyState.OPEN;
     this.invoke(this.onopen, undefined);
@@ -70,14 +82,30 @@ export class Socket {
     console.warn(`Channel Gateway: messages could not be delivered: ${frame.reason}${range}`);
   }
 
+  private dropped(info: CloseCodeInfo): void {
+    this.lastDrop = info;
+    // Before the first open the socket is still connecting, as GAE's readyState says.
+    if (this.current === 'open') this.changeState('reconnecting', info);
+  }
+
   private ended(info: CloseCodeInfo): void {
     if (this.readyState === ReadyState.CLOSED) return;
     this.readyState = ReadyState.CLOSED;
+    this.lastDrop = info;
+    this.changeState('closed', info);
     if (info.error) {
       const error: ChannelError = { code: info.error.code, description: info.error.description };
       this.invoke(this.onerror, error);
     }
     this.invoke(this.onclose, undefined);
+  }
+
+  private changeState(state: ConnectionState, reason: CloseCodeInfo | undefined): void {
+    const previous = this.current;
+    if (previous === state || previous === 'closed') return;
+    this.current = state;
+    const change: StateChange = reason ? { state, previous, reason } : { state, previous };
+    this.invoke(this.onstatechange, change);
   }
 
   /** Calls an app handler; a throwing handler is reported but cannot derail the connection. */
