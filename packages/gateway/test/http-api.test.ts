@@ -43,6 +43,8 @@ describe('HTTP API', () => {
     ['string minutes', { durationMinutes: '10' }, 'durationMinutes'],
     ['unknown field', { duration: 10 }, 'duration'],
     ['array body', [], 'body'],
+    // An empty body means "no options"; the JSON value null is not an object (issue 13).
+    ['null body', 'null', 'body'],
   ];
   for (const [name, body, field] of badCreates) {
     it(`refuses create with ${name} (400 naming ${field})`, async () => {

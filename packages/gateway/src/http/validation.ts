@@ -66,7 +66,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 export function parseCreateChannel(body: unknown): { clientId: string | undefined; durationMinutes: number } {
-  const parsed = parse(createChannelBody, body ?? {});
+  const parsed = parse(createChannelBody, body);
   return { clientId: parsed.clientId, durationMinutes: parsed.durationMinutes ?? DEFAULT_DURATION_MINUTES };
 }
 
