@@ -240,6 +240,46 @@ describe('sendMessages', () => {
   });
 });
 
+describe('send by token', () => {
+  it('sendMessageToToken reaches the client the token opens and names it; a dead token is no_channel', async () => {
+    const { clientId, token } = await sdk.createChannel({ clientId: uniqueId('sdk-token') });
+    await expect(sdk.sendMessageToToken(token, 'while away')).resolves.toEqual({ clientId, status: 'queued' });
+    const client = connect(token);
+    await client.opened;
+    await waitUntilConnected(clientId);
+    await expect(sdk.sendMessageToToken(token, 'live')).resolves.toEqual({ clientId, status: 'routed' });
+    await waitFor(() => client.messages.length >= 2, { timeoutMs: 10_000, what: 'both messages sent by token' });
+    expect(client.messages).toEqual(['while away', 'live']);
+
+    await expect(sdk.sendMessageToToken('not-a-token-the-gateway-issued', 'x')).resolves.toEqual({ status: 'no_channel' });
+    await expect(sdk.deleteChannel(clientId)).resolves.toBe(true);
+    await expect(sdk.sendMessageToToken(token, 'revoked')).resolves.toEqual({ status: 'no_channel' });
+  });
+
+  it('mixes token and client ID items in one batch, in order per client', async () => {
+    const { clientId, token } = await sdk.createChannel({ clientId: uniqueId('sdk-token-batch') });
+    const { results } = await sdk.sendMessages([
+      { token, message: 't1' },
+      { clientId, message: 'c2' },
+      { token: 'unknown-token', message: 'lost' },
+      { token, message: 't3' },
+    ]);
+    expect(results).toEqual([{ clientId, status: 'queued' }, { clientId, status: 'queued' }, { status: 'no_channel' }, { clientId, status: 'queued' }]);
+    const client = connect(token);
+    await waitFor(() => client.messages.length >= 3, { timeoutMs: 10_000, what: 'the three queued messages' });
+    expect(client.messages).toEqual(['t1', 'c2', 't3']);
+  });
+
+  it('refuses an empty token, or an item with both a token and a client ID, locally', async () => {
+    const empty = await caught(sdk.sendMessageToToken('', 'x'));
+    expect(empty).toMatchObject({ code: 'invalid_field', field: 'token', status: undefined });
+    const both = await caught(sdk.sendMessages([{ clientId: 'a', token: 'b', message: 'x' } as never]));
+    expect(both).toMatchObject({ code: 'invalid_field', field: 'messages[0].token', status: undefined });
+    const neither = await caught(sdk.sendMessages([{ message: 'x' } as never]));
+    expect(neither).toMatchObject({ code: 'invalid_field', field: 'messages[0].clientId', status: undefined });
+  });
+});
+
 describe('getChannel', () => {
   it('reports connected true with the node, false without a socket, and null for an unknown client', async () => {
     const { clientId, token, expiresAt } = await sdk.createChannel({ clientId: uniqueId('sdk-info') });

@@ -18,11 +18,20 @@ export interface SendMessageRequest {
 export interface SendMessageResponse {
   status: SendStatus;
 }
+/**
+ * One item of a batch: to a client ID, or to the token `POST /v1/channels` returned (GAE's send_message
+ * accepted either). Exactly one of `clientId` and `token` is given.
+ */
+export type BatchSendItem = { clientId: string; token?: never; message: string } | { token: string; clientId?: never; message: string };
 export interface BatchSendRequest {
-  messages: Array<{ clientId: string; message: string }>;
+  messages: BatchSendItem[];
 }
 export interface BatchSendResult {
-  clientId: string;
+  /**
+   * The recipient: the item's client ID as sent, or the one its token resolved to. Absent for a token
+   * that opens no live channel (unknown, expired or revoked) and for an invalid token item without one.
+   */
+  clientId?: string;
   status: SendStatus | 'invalid';
   /** Present when `status` is `invalid`: what was wrong with this item. */
   error?: ApiError;

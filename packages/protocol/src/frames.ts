@@ -63,7 +63,8 @@ export interface PongFrame {
 }
 export type ServerFrame = OpenFrame | MessageFrame | GapFrame | PongFrame;
 
-const MAX_TOKEN_LENGTH = 512;
+/** Longest token a hello or a send by token may carry (the gateway's own are 43 characters). */
+export const MAX_TOKEN_LENGTH = 512;
 
 /**
  * Parses a frame from a client, or returns undefined when it is not one the protocol allows.

@@ -9,7 +9,7 @@ import type {
 } from '@channel-gateway/protocol';
 import { ChannelGatewayError, invalidField } from './errors.js';
 import { request, type FetchFunction, type Transport } from './http.js';
-import { checkBatch, checkClientId, checkDurationMinutes, checkMessage, type BatchItem } from './validate.js';
+import { checkBatch, checkClientId, checkDurationMinutes, checkMessage, checkToken, type BatchItem } from './validate.js';
 
 export interface ChannelGatewayClientOptions {
   /** Where the gateway (or its load balancer) listens, e.g. `https://gateway.example`. A path prefix is kept. */
@@ -27,6 +27,13 @@ export interface CreateChannelOptions {
   clientId?: string;
   /** Token lifetime in whole minutes, 1…1440; the gateway's default is 120. */
   durationMinutes?: number;
+}
+
+/** What a send by token answers: the client the token opens, unless it opens none (`no_channel`). */
+export interface SendToTokenResponse {
+  status: SendStatus;
+  /** Absent when the token is unknown, expired or revoked. */
+  clientId?: string;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -89,7 +96,22 @@ export class ChannelGatewayClient {
   }
 
   /**
-   * Sends up to 1000 messages in one request; results come back in the order of `items`. Every item is
+   * Sends one message to the client a token opens: GAE's `send_message` accepted the token from
+   * `create_channel` in place of the client ID. The token travels in the request body, never in a URL.
+   * An unknown, expired or revoked token answers `no_channel` (without a client ID).
+   */
+  async sendMessageToToken(token: string, message: string): Promise<SendToTokenResponse> {
+    const item = { token: checkToken(token), message: checkMessage(message) };
+    const [result] = (await this.sendMessages([item])).results;
+    if (result!.status === 'invalid') {
+      const error = result!.error;
+      throw new ChannelGatewayError(`POST /v1/messages refused the message: ${error?.message ?? 'invalid'}`, { code: error?.code ?? 'invalid_field', status: 202, field: error?.field });
+    }
+    return result!.clientId === undefined ? { status: result!.status } : { status: result!.status, clientId: result!.clientId };
+  }
+
+  /**
+   * Sends up to 1000 messages in one request (each to a client ID or to a token); results come back in the order of `items`. Every item is
    * checked first and one bad item throws before anything is sent, so a batch is never half sent
    * because of a caller's mistake. (Items the gateway itself refuses come back as `invalid` results.)
    */
@@ -164,7 +186,8 @@ function expectRecord(body: unknown, what: string, status: number): Record<strin
 function isBatchResult(value: unknown): value is BatchSendResult {
   if (typeof value !== 'object' || value === null) return false;
   const { clientId, status } = value as Record<string, unknown>;
-  return typeof clientId === 'string' && typeof status === 'string' && RESULT_STATUSES.has(status);
+  // A send by token to a dead token answers without a client ID.
+  return (clientId === undefined || typeof clientId === 'string') && typeof status === 'string' && RESULT_STATUSES.has(status);
 }
 
 function badShape(what: string, status: number, expected: string): ChannelGatewayError {

@@ -3,7 +3,7 @@
  * The API's request and response types are re-exported so users need only this package.
  */
 export { ChannelGatewayClient, DEFAULT_TIMEOUT_MS } from './client.js';
-export type { ChannelGatewayClientOptions, CreateChannelOptions } from './client.js';
+export type { ChannelGatewayClientOptions, CreateChannelOptions, SendToTokenResponse } from './client.js';
 export { ChannelGatewayError } from './errors.js';
 export { verifyWebhookSignature, presenceWebhookClientId, DEFAULT_WEBHOOK_TOLERANCE_MS } from './webhooks.js';
 export type { WebhookSignatureInput, PresenceWebhookEvent } from './webhooks.js';
@@ -15,6 +15,7 @@ export {
   MAX_BATCH_MESSAGES,
   MAX_CLIENT_ID_BYTES,
   MAX_MESSAGE_BYTES,
+  MAX_TOKEN_LENGTH,
   MIN_DURATION_MINUTES,
   MAX_DURATION_MINUTES,
   DEFAULT_DURATION_MINUTES,
@@ -22,6 +23,7 @@ export {
 export type {
   ApiError,
   ApiErrorCodeValue,
+  BatchSendItem,
   BatchSendResponse,
   BatchSendResult,
   ChannelInfo,

@@ -6,7 +6,9 @@
 import {
   MAX_BATCH_MESSAGES,
   MAX_DURATION_MINUTES,
+  MAX_TOKEN_LENGTH,
   MIN_DURATION_MINUTES,
+  type BatchSendItem,
   clientIdProblem,
   messageProblem,
 } from '@channel-gateway/protocol';
@@ -35,9 +37,13 @@ export function checkDurationMinutes(value: unknown): number {
   return value;
 }
 
-export interface BatchItem {
-  clientId: string;
-  message: string;
+/** A batch item: `{clientId, message}`, or `{token, message}` to send by token (GAE accepted either). */
+export type BatchItem = BatchSendItem;
+
+export function checkToken(value: unknown, field = 'token'): string {
+  if (typeof value !== 'string') throw invalidField(field, 'must be a string');
+  if (value.length === 0 || value.length > MAX_TOKEN_LENGTH) throw invalidField(field, `must be 1…${MAX_TOKEN_LENGTH} characters`);
+  return value;
 }
 
 export function checkBatch(items: unknown): BatchItem[] {
@@ -48,8 +54,11 @@ export function checkBatch(items: unknown): BatchItem[] {
   return items.map((item: unknown, index) => {
     const field = `messages[${index}]`;
     if (typeof item !== 'object' || item === null) throw invalidField(field, 'must be an object');
-    const { clientId, message } = item as Record<string, unknown>;
-    // Copy only the two known fields so stray properties of the caller's objects are not sent.
+    const { clientId, token, message } = item as Record<string, unknown>;
+    if (clientId !== undefined && token !== undefined) throw invalidField(`${field}.token`, 'must not be given together with clientId (send to one or the other)');
+    if (clientId === undefined && token === undefined) throw invalidField(`${field}.clientId`, 'is required (or token, to send by token)');
+    // Copy only the known fields so stray properties of the caller's objects are not sent.
+    if (token !== undefined) return { token: checkToken(token, `${field}.token`), message: checkMessage(message, `${field}.message`) };
     return { clientId: checkClientId(clientId, `${field}.clientId`), message: checkMessage(message, `${field}.message`) };
   });
 }

@@ -131,3 +131,17 @@ describe('sendMessages', () => {
     await expectInvalid(() => client.sendMessages('x' as unknown as []), 'messages', /array/);
   });
 });
+
+describe('send by token', () => {
+  it('refuses a token that is not a 1…512 character string, and sends nothing', async () => {
+    await expectInvalid(() => client.sendMessageToToken('', 'm'), 'token', /1…512 characters/);
+    await expectInvalid(() => client.sendMessageToToken('t'.repeat(513), 'm'), 'token', /1…512 characters/);
+    await expectInvalid(() => client.sendMessageToToken(7 as unknown as string, 'm'), 'token', /must be a string/);
+    await expectInvalid(() => client.sendMessageToToken('t', 'x'.repeat(MAX_MESSAGE_BYTES + 1)), 'message', /at most 32767 bytes/);
+  });
+
+  it('refuses a batch item naming both a client ID and a token, or neither', async () => {
+    await expectInvalid(() => client.sendMessages([{ clientId: 'a', token: 't', message: 'm' } as never]), 'messages[0].token', /together with clientId/);
+    await expectInvalid(() => client.sendMessages([{ clientId: 'a', message: 'm' }, { message: 'm' } as never]), 'messages[1].clientId', /is required \(or token/);
+  });
+});

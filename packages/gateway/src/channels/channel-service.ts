@@ -2,10 +2,10 @@
  * The operations behind the backend HTTP API. Inputs arrive validated (http/validation.ts).
  */
 import { ulid } from 'ulid';
-import type { SendStatus } from '@channel-gateway/protocol';
+import type { ApiError, BatchSendResult, SendStatus } from '@channel-gateway/protocol';
 import type { Clock } from '../clock.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import type { ChannelInfo, ChannelStore } from './channel-store.js';
+import type { ChannelInfo, ChannelStore, OutgoingMessage } from './channel-store.js';
 import { SendCoalescer } from './send-coalescer.js';
 import type { TokenStore } from './token-store.js';
 import { hashToken, newToken } from './tokens.js';
@@ -15,6 +15,9 @@ export interface CreatedChannel {
   token: string;
   expiresAt: number;
 }
+
+/** One validated item of a batch: to a client ID, to a token, or refused (with the reason). */
+export type BatchItem = { clientId: string; message: string } | { token: string; message: string } | { clientId?: string; error: ApiError };
 
 export class ChannelService {
   private readonly singleSends: SendCoalescer;
@@ -49,13 +52,46 @@ export class ChannelService {
     return status;
   }
 
-  /** Many sends in one store step; per-client order is the order of `messages`. */
-  async sendBatch(messages: ReadonlyArray<{ clientId: string; message: string }>): Promise<SendStatus[]> {
-    const encoded = messages.map(({ clientId, message }) => ({ clientId, encodedData: JSON.stringify(message) }));
-    const results = await this.channels.sendMany(encoded, this.clock.now());
-    return results.map(({ status }) => {
+  /**
+   * Many sends in one store step (after one token lookup for the items sent by token); per-client order
+   * is the order of `items`. Refused items are answered `invalid` and the others sent. A token opens its
+   * client only while it is unexpired and its channel generation is current (not revoked by a delete);
+   * otherwise the item is `no_channel`, without a client ID.
+   */
+  async sendBatch(items: ReadonlyArray<BatchItem>): Promise<BatchSendResult[]> {
+    const now = this.clock.now();
+    const recipients = await this.resolveTokens(items, now);
+    const outgoing: OutgoingMessage[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const recipient = recipients[i];
+      if (recipient && 'message' in item) outgoing.push({ ...recipient, encodedData: JSON.stringify(item.message) });
+    }
+    const sent = await this.channels.sendMany(outgoing, now);
+    let next = 0;
+    return items.map((item, i): BatchSendResult => {
+      if ('error' in item) return { ...(item.clientId !== undefined ? { clientId: item.clientId } : {}), status: 'invalid', error: item.error };
+      const recipient = recipients[i];
+      const status: SendStatus = recipient ? sent[next++]!.status : 'no_channel';
       this.metrics.countSend(status);
-      return status;
+      return recipient && status !== 'no_channel' ? { clientId: recipient.clientId, status } : 'token' in item ? { status } : { clientId: item.clientId, status };
+    });
+  }
+
+  /**
+   * Where each valid item goes: its client ID, or what its token opens (client ID and generation) in one
+   * store round trip for all of the batch's tokens; undefined for refused items and dead tokens.
+   */
+  private async resolveTokens(items: ReadonlyArray<BatchItem>, now: number): Promise<Array<{ clientId: string; generation?: string } | undefined>> {
+    const hashes: string[] = [];
+    for (const item of items) if ('token' in item) hashes.push(hashToken(item.token));
+    const records = hashes.length > 0 ? await this.tokens.findMany(hashes) : [];
+    let next = 0;
+    return items.map((item) => {
+      if ('error' in item) return undefined;
+      if (!('token' in item)) return { clientId: item.clientId };
+      const record = records[next++];
+      return record && record.expiresAt > now ? { clientId: record.clientId, generation: record.generation } : undefined;
     });
   }
 

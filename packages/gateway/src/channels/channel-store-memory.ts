@@ -70,9 +70,9 @@ export class MemoryChannelStore implements ChannelStore {
     return channel.generation;
   }
 
-  private sendOne(clientId: string, encodedData: string, now: number): SendResult {
+  private sendOne({ clientId, encodedData, generation }: OutgoingMessage, now: number): SendResult {
     const channel = this.live(clientId, now);
-    if (!channel) return { status: 'no_channel' };
+    if (!channel || (generation !== undefined && channel.generation !== generation)) return { status: 'no_channel' };
     const seq = ++channel.lastSeq;
     channel.buffer.push({ seq, encodedData, sentAt: now });
     channel.bufferBytes += encodedData.length;
@@ -85,7 +85,7 @@ export class MemoryChannelStore implements ChannelStore {
 
   async sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]> {
     const results: SendResult[] = [];
-    for (const { clientId, encodedData } of messages) results.push(this.sendOne(clientId, encodedData, now));
+    for (const message of messages) results.push(this.sendOne(message, now));
     return results;
   }
 

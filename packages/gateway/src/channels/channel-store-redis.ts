@@ -70,9 +70,9 @@ export class RedisChannelStore implements ChannelStore {
     const { maxMessages, maxBytes, ttlMs } = this.limits;
     const keys: string[] = [];
     const args: string[] = [];
-    for (const { clientId, encodedData } of messages) {
+    for (const { clientId, encodedData, generation } of messages) {
       keys.push(this.keys.channel(clientId), this.keys.buffer(clientId));
-      args.push(clientId, encodedData);
+      args.push(clientId, encodedData, generation ?? '');
     }
     const localNode = this.localInbox?.liveNodeId() ?? '';
     const reply = (await this.scripts.sendMany(keys.length, ...keys, now, maxMessages, maxBytes, ttlMs, this.inboxPrefix, localNode, ...args)) as number[];

@@ -80,6 +80,12 @@ export interface OutgoingMessage {
   readonly clientId: string;
   /** The message already JSON-encoded as a string literal. */
   readonly encodedData: string;
+  /**
+   * Set for a send by token: the channel generation the token was issued in. The message goes out only
+   * while the channel is still in that generation (`no_channel` once it was deleted, even if re-created),
+   * checked in the same atomic step as the append, so a revoked token never delivers.
+   */
+  readonly generation?: string;
 }
 
 export interface SendResult {
@@ -105,7 +111,7 @@ export interface ChannelStore {
    * hand it to the node's inbox directly). On Redis: one script call, and one publish per other owning
    * node for the whole array. Per message: `routed` when a node received the publish (or took it directly),
    * `queued` when no socket (or no live node) holds the client, `no_channel` when the channel does not
-   * exist or has expired.
+   * exist, has expired, or is not in the message's `generation` (when it names one).
    */
   sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]>;
 

@@ -16,16 +16,24 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async find(tokenHash: string): Promise<TokenRecord | undefined> {
+    return this.lookup(tokenHash);
+  }
+
+  async findMany(tokenHashes: readonly string[]): Promise<Array<TokenRecord | undefined>> {
+    return tokenHashes.map((hash) => this.lookup(hash));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+
+  private lookup(tokenHash: string): TokenRecord | undefined {
     const record = this.records.get(tokenHash);
     if (record && this.forgotten(record)) {
       this.records.delete(tokenHash);
       return undefined;
     }
     return record;
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.sweeper);
   }
 
   private forgotten(record: TokenRecord): boolean {

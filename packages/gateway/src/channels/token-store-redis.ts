@@ -18,17 +18,27 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async find(tokenHash: string): Promise<TokenRecord | undefined> {
-    const value = await this.redis.get(this.keys.token(tokenHash));
-    if (value === null) return undefined;
-    const first = value.indexOf(' ');
-    const second = value.indexOf(' ', first + 1);
-    if (first < 0 || second < 0) return undefined;
-    return {
-      generation: value.slice(0, first),
-      expiresAt: Number(value.slice(first + 1, second)),
-      clientId: value.slice(second + 1),
-    };
+    return parseRecord(await this.redis.get(this.keys.token(tokenHash)));
+  }
+
+  async findMany(tokenHashes: readonly string[]): Promise<Array<TokenRecord | undefined>> {
+    if (tokenHashes.length === 0) return [];
+    // One MGET: token keys carry no hash tag, so this (like send-many.lua) assumes one Redis shard.
+    const values = await this.redis.mget(tokenHashes.map((hash) => this.keys.token(hash)));
+    return values.map(parseRecord);
   }
 
   async close(): Promise<void> {}
+}
+
+function parseRecord(value: string | null): TokenRecord | undefined {
+  if (value === null) return undefined;
+  const first = value.indexOf(' ');
+  const second = value.indexOf(' ', first + 1);
+  if (first < 0 || second < 0) return undefined;
+  return {
+    generation: value.slice(0, first),
+    expiresAt: Number(value.slice(first + 1, second)),
+    clientId: value.slice(second + 1),
+  };
 }

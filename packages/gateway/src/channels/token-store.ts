@@ -16,6 +16,8 @@ export interface TokenStore {
   save(tokenHash: string, record: TokenRecord): Promise<void>;
   /** The record, expired or not (callers compare expiresAt with their clock); undefined when unknown. */
   find(tokenHash: string): Promise<TokenRecord | undefined>;
+  /** `find` for many hashes in one store round trip (a batch sent by token), answers in the same order. */
+  findMany(tokenHashes: readonly string[]): Promise<Array<TokenRecord | undefined>>;
   close(): Promise<void>;
 }
 

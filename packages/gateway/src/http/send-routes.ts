@@ -6,7 +6,7 @@
  *   POST /v1/channels/{clientId}/messages   {"message"}            → 202 {"status"}
  *   POST /v1/messages                       {"messages":[…]}       → 202 {"results":[…]}
  */
-import { ApiErrorCode, type BatchSendResult } from '@channel-gateway/protocol';
+import { ApiErrorCode } from '@channel-gateway/protocol';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
@@ -78,14 +78,8 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
   app.post(
     BATCH_ROUTE,
     route(BATCH_ROUTE, async (body) => {
-      const items = parseBatch(body);
       // Valid items go to the store in one step (in order: per-client order is the array's order).
-      const valid = items.flatMap((item) => ('error' in item ? [] : [item]));
-      const statuses = await deps.service.sendBatch(valid);
-      let next = 0;
-      const results = items.map((item): BatchSendResult =>
-        'error' in item ? { clientId: item.clientId, status: 'invalid', error: item.error } : { clientId: item.clientId, status: statuses[next++]! },
-      );
+      const results = await deps.service.sendBatch(parseBatch(body));
       return { results };
     }),
   );

@@ -7,11 +7,13 @@ import {
   MAX_DURATION_MINUTES,
   MIN_DURATION_MINUTES,
   DEFAULT_DURATION_MINUTES,
+  MAX_TOKEN_LENGTH,
   clientIdProblem,
   messageProblem,
   type ApiError,
   ApiErrorCode,
 } from '@channel-gateway/protocol';
+import type { BatchItem } from '../channels/channel-service.js';
 import { HttpApiError, invalidField } from './api-error.js';
 
 const fromProblem = (problemOf: (value: string) => string | undefined) => (value: string, context: z.RefinementCtx) => {
@@ -29,7 +31,11 @@ const durationMinutes = z
 
 const createChannelBody = z.strictObject({ clientId: clientId.optional(), durationMinutes: durationMinutes.optional() });
 const sendMessageBody = z.strictObject({ message });
-const batchItem = z.strictObject({ clientId, message });
+const token = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(MAX_TOKEN_LENGTH, { error: `must be at most ${MAX_TOKEN_LENGTH} characters` });
+const batchItem = z.strictObject({ clientId: clientId.optional(), token: token.optional(), message });
 const batchBody = z.strictObject({
   messages: z
     .array(z.unknown(), { error: 'must be an array' })
@@ -80,17 +86,40 @@ export function parsePathClientId(value: string): string {
   return value;
 }
 
-export type BatchItem = { clientId: string; message: string } | { clientId: string; error: ApiError };
-
-/** Validates the envelope strictly and each item on its own, so one bad item does not fail the others. */
+/**
+ * Validates the envelope strictly and each item on its own, so one bad item does not fail the others.
+ * An item names its recipient by exactly one of `clientId` and `token`.
+ */
 export function parseBatch(body: unknown): BatchItem[] {
   const { messages } = parse(batchBody, body);
-  return messages.map((item, index) => {
+  return messages.map((item, index): BatchItem => {
+    const prefix = `messages[${index}]`;
     const result = batchItem.safeParse(item);
-    if (result.success) return result.data;
-    const given = (item as { clientId?: unknown } | null)?.clientId;
-    return { clientId: typeof given === 'string' ? given : '', error: firstIssue(result.error, `messages[${index}]`) };
+    if (!result.success) return invalidItem(item, firstIssue(result.error, prefix));
+    const { clientId, token, message } = result.data;
+    const problem = recipientProblem(clientId, token, prefix);
+    if (problem) return invalidItem(item, problem);
+    return token !== undefined ? { token, message } : { clientId: clientId!, message };
   });
+}
+
+/** The answer echoes a client ID the item gave; a token is never echoed. */
+function invalidItem(item: unknown, error: ApiError): BatchItem {
+  const given = item as { clientId?: unknown; token?: unknown } | null;
+  if (typeof given?.clientId === 'string') return { clientId: given.clientId, error };
+  return given?.token === undefined ? { clientId: '', error } : { error };
+}
+
+function recipientProblem(clientId: string | undefined, token: string | undefined, prefix: string): ApiError | undefined {
+  if (clientId !== undefined && token !== undefined) {
+    const field = `${prefix}.token`;
+    return { code: ApiErrorCode.INVALID_FIELD, message: `${field} must not be given together with clientId (send to one or the other)`, field };
+  }
+  if (clientId === undefined && token === undefined) {
+    const field = `${prefix}.clientId`;
+    return { code: ApiErrorCode.INVALID_FIELD, message: `${field} is required (or token, to send by token)`, field };
+  }
+  return undefined;
 }
 
 export function parsePresenceQuery(body: unknown): string[] {

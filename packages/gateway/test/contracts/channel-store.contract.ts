@@ -198,6 +198,26 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(await channels.sendMany([], now)).toEqual([]);
     });
 
+    it('sends a message that names a generation only while the channel is in it (a send by token)', async () => {
+      const first = await openChannel('c1');
+      expect(await channels.sendMany([{ clientId: 'c1', encodedData: enc('right'), generation: first }], now)).toEqual([{ status: 'queued', seq: 1 }]);
+      expect(await channels.sendMany([{ clientId: 'c1', encodedData: enc('wrong'), generation: 'not-the-generation' }], now)).toEqual([{ status: 'no_channel' }]);
+      expect(await channels.delete('c1', now)).toBe(true);
+      const second = await openChannel('c1');
+      expect(second).not.toBe(first);
+      const results = await channels.sendMany(
+        [
+          { clientId: 'c1', encodedData: enc('revoked'), generation: first },
+          { clientId: 'c1', encodedData: enc('current'), generation: second },
+          { clientId: 'c1', encodedData: enc('any') },
+        ],
+        now,
+      );
+      expect(results).toEqual([{ status: 'no_channel' }, { status: 'queued', seq: 1 }, { status: 'queued', seq: 2 }]);
+      const socket = attached(await channels.attach({ clientId: 'c1', generation: second, owner: owner('1'), now }));
+      expect(socket.replay.map((m) => m.encodedData)).toEqual([enc('current'), enc('any')]);
+    });
+
     it('keeps publish order per client', async () => {
       const inbox = stores.newInbox();
       const recorder = new InboxRecorder<InboxMessage>();

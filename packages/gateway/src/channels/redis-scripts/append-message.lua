@@ -1,10 +1,12 @@
 -- Shared prelude (needs trim-buffer.lua before it): appends one message to a live channel's buffer.
--- Returns seq and the owning node ID (or false), or 0 when the channel does not exist or has expired.
+-- Returns seq and the owning node ID (or false), or 0 when the channel does not exist, has expired or is
+-- not in `generation` (unless that is '').
 -- Three commands when no limit is passed: read, append, write back (+ the caller's PUBLISH).
-local function append_message(channel_key, buffer_key, data, now, sent_at, max_count, max_bytes, ttl_ms)
-  local channel = redis.call('HMGET', channel_key, 'exp', 'own', 'bn', 'bb', 'bo', 'seq')
+local function append_message(channel_key, buffer_key, data, generation, now, sent_at, max_count, max_bytes, ttl_ms)
+  local channel = redis.call('HMGET', channel_key, 'exp', 'own', 'bn', 'bb', 'bo', 'seq', 'gen')
   local expires_at = tonumber(channel[1])
   if not expires_at or expires_at <= now then return 0, false end
+  if generation ~= '' and channel[7] ~= generation then return 0, false end
   local seq = tonumber(channel[6] or '0') + 1
   redis.call('ZADD', buffer_key, seq, seq .. ' ' .. sent_at .. ' ' .. data)
   local count = tonumber(channel[3] or '0') + 1

@@ -4,16 +4,16 @@
 -- (0 no_channel, 1 queued, 2 routed, 3 owned by the calling node).
 -- KEYS: channel hash and buffer of each message, in pairs
 -- ARGV[1] now, ARGV[2] max count, ARGV[3] max bytes, ARGV[4] ttl ms, ARGV[5] inbox channel prefix,
--- ARGV[6] calling node ID ('' when it cannot take its own deliveries), then client ID and encodedData of
--- each message, in pairs
+-- ARGV[6] calling node ID ('' when it cannot take its own deliveries), then client ID, encodedData and
+-- required channel generation ('' for any: a send by token names its token's) of each message, in threes
 local now = tonumber(ARGV[1])
 local max_count, max_bytes, ttl_ms = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local reply = {}
 local by_node = {}
 local node_order = {}
 for i = 1, #KEYS / 2 do
-  local client_id, data = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
-  local seq, node = append_message(KEYS[2 * i - 1], KEYS[2 * i], data, now, ARGV[1], max_count, max_bytes, ttl_ms)
+  local client_id, data, generation = ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i]
+  local seq, node = append_message(KEYS[2 * i - 1], KEYS[2 * i], data, generation, now, ARGV[1], max_count, max_bytes, ttl_ms)
   reply[2 * i - 1] = seq == 0 and 0 or 1
   reply[2 * i] = seq
   if node == ARGV[6] then
