@@ -76,6 +76,8 @@ const schema = z.object({
   WEBHOOK_CONCURRENCY: integer(1, 1_000).default(16),
   /** Most webhooks waiting for delivery; beyond it new ones are dropped (and counted). */
   WEBHOOK_MAX_BACKLOG: integer(100, 10_000_000).default(100_000),
+  /** Webhook body: form-urlencoded (GAE's dev server) or multipart/form-data (GAE production; its Java parsePresence read only this). */
+  WEBHOOK_BODY_FORMAT: z.enum(['urlencoded', 'multipart']).default('urlencoded'),
   /** A reconnect within this window produces no disconnected/connected pair. */
   PRESENCE_GRACE_MS: integer(0, 600_000).default(5_000),
   /** How often a node writes its heartbeat. */
@@ -85,6 +87,8 @@ const schema = z.object({
   /** permessage-deflate; off by default (CPU and memory per socket). */
   COMPRESSION: flag.default(false),
 });
+
+export type WebhookBodyFormat = z.infer<typeof schema>['WEBHOOK_BODY_FORMAT'];
 
 export type GatewayConfig = {
   port: number;
@@ -110,7 +114,8 @@ export type GatewayConfig = {
   buffer: { maxMessages: number; maxBytes: number; ttlSeconds: number };
   drainTimeoutMs: number;
   compression: boolean;
-  webhooks: { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number } | undefined;
+  /** `bodyFormat` absent: urlencoded. */
+  webhooks: { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number; bodyFormat?: WebhookBodyFormat } | undefined;
   presence: { graceMs: number; heartbeatIntervalMs: number; nodeTimeoutMs: number };
 };
 
@@ -184,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
               timeoutMs: c.WEBHOOK_TIMEOUT_MS,
               concurrency: c.WEBHOOK_CONCURRENCY,
               maxBacklog: c.WEBHOOK_MAX_BACKLOG,
+              bodyFormat: c.WEBHOOK_BODY_FORMAT,
             }
           : undefined,
       presence: { graceMs: c.PRESENCE_GRACE_MS, heartbeatIntervalMs: c.HEARTBEAT_INTERVAL_MS, nodeTimeoutMs: c.NODE_TIMEOUT_MS },
