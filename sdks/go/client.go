@@ -3,6 +3,7 @@ package channel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -157,6 +158,12 @@ func (c *Client) SendJSON(ctx context.Context, clientID string, value interface{
 // URL. The Result has the client ID the token belongs to; an unknown, expired or revoked token answers
 // StatusNoChannel with an empty ClientID.
 func (c *Client) SendToToken(ctx context.Context, token, msg string, opts ...SendOption) (Result, error) {
+	if err := checkToken(token, "token"); err != nil {
+		return Result{}, err
+	}
+	if err := checkMessage(msg, "message"); err != nil {
+		return Result{}, err
+	}
 	results, err := c.SendBatch(ctx, []Message{{Token: token, Data: msg}}, opts...)
 	if err != nil {
 		return Result{}, err
@@ -249,4 +256,18 @@ func (c *Client) SendBatch(ctx context.Context, messages []Message, opts ...Send
 		}
 	}
 	return results, nil
+}
+
+// DeleteChannel revokes every token of clientID and closes its socket (the browser gets
+// onerror({code: 401, description: "Invalid+token."})). It reports whether there was a live channel.
+func (c *Client) DeleteChannel(ctx context.Context, clientID string) (bool, error) {
+	if err := checkClientID(clientID, "clientId"); err != nil {
+		return false, err
+	}
+	err := c.do(ctx, request{method: http.MethodDelete, path: "/v1/channels/" + url.PathEscape(clientID)}, nil)
+	var apiErr *Error
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+		return false, nil
+	}
+	return err == nil, err
 }
