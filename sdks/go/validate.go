@@ -42,6 +42,8 @@ func checkToken(token, field string) error {
 		return invalidField(field, "must not be empty")
 	case !utf8.ValidString(token) || hasControlCharacter(token):
 		return invalidField(field, "must be printable UTF-8")
+	case utf16Length(token) > maxTokenLength:
+		return invalidField(field, fmt.Sprintf("must be at most %d characters", maxTokenLength))
 	}
 	return nil
 }
@@ -51,6 +53,21 @@ func checkDuration(d time.Duration) error {
 		return invalidField("durationMinutes", fmt.Sprintf("must be a whole number of minutes from 1 to %d (got %v)", int(MaxDuration/time.Minute), d))
 	}
 	return nil
+}
+
+// maxTokenLength is the gateway's bound on a token in a send (tokens it issues are far shorter), in
+// UTF-16 code units as JavaScript counts them.
+const maxTokenLength = 512
+
+func utf16Length(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xffff {
+			n++
+		}
+	}
+	return n
 }
 
 // hasControlCharacter: U+0000…U+001F and U+007F…U+009F, as the gateway refuses in client IDs.

@@ -48,6 +48,10 @@ func TestBadArgumentsFailLocally(t *testing.T) {
 		}, channel.ErrInvalidMessage, "message"},
 		{"empty token", func() error { _, err := c.SendToToken(ctx, "", "m"); return err }, channel.ErrInvalidToken, "token"},
 		{"token with a control character", func() error { _, err := c.SendToToken(ctx, "t\x00", "m"); return err }, channel.ErrInvalidToken, "token"},
+		{"token over 512 characters", func() error {
+			_, err := c.SendToToken(ctx, strings.Repeat("t", 511)+"🙂", "m")
+			return err
+		}, channel.ErrInvalidToken, "token"},
 		{"message by token not UTF-8", func() error { _, err := c.SendToToken(ctx, "t", "\xff"); return err }, channel.ErrInvalidMessage, "message"},
 		{"batch item with a bad token", func() error {
 			_, err := c.SendBatch(ctx, []channel.Message{{Token: "t\n", Data: "m"}})
