@@ -259,6 +259,10 @@ func TestGatewaySendToToken(t *testing.T) {
 	if err != nil || len(results) != 2 || results[0] != (channel.Result{ClientID: id, Status: channel.StatusQueued}) || results[1] != results[0] {
 		t.Fatalf("mixed batch: %+v, %v", results, err)
 	}
+	// The longest token the gateway takes: passes the SDK's check, and is simply not live.
+	if got, err := c.nodes[0].SendToToken(ctx, strings.Repeat("t", 512), "m"); err != nil || got != (channel.Result{Status: channel.StatusNoChannel}) {
+		t.Fatalf("512-character token: %+v, %v; want no_channel", got, err)
+	}
 	if _, err := c.nodes[0].DeleteChannel(ctx, id); err != nil {
 		t.Fatal(err)
 	}

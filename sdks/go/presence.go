@@ -36,8 +36,8 @@ type Presence struct {
 	EventTime time.Time
 }
 
-// VerifyRequest reads r's body, checks its signature with secret (the gateway's CG_WEBHOOK_SECRET)
-// and puts the body back, so the handler can still read it (r.FormValue("from")). The error matches
+// VerifyRequest reads r's body, checks its signature with secret (the gateway's CG_WEBHOOK_SECRET; ""
+// means CHANNEL_GATEWAY_WEBHOOK_SECRET) and puts the body back, so the handler can still read it (r.FormValue("from")). The error matches
 // ErrInvalidSignature when the signature is missing, wrong or stale.
 func VerifyRequest(r *http.Request, secret string) ([]byte, error) {
 	var body []byte

@@ -178,8 +178,21 @@ func TestParsePresenceRefusesWhatIsNotAPresenceWebhook(t *testing.T) {
 	if p, err := channel.ParsePresence(r, secret); err != nil || p.Connected || p.ClientID != "alice" {
 		t.Fatalf("got %+v, %v", p, err)
 	}
-	if _, err := channel.ParsePresence(signed(secret, "/_ah/channel/connected/", ct, body, now), ""); !errors.Is(err, channel.ErrNotConfigured) {
-		t.Fatalf("empty secret: got %v, want ErrNotConfigured", err)
+}
+
+// An empty secret means CHANNEL_GATEWAY_WEBHOOK_SECRET, as in the other runtimes' SDKs.
+func TestWebhookSecretFromEnvironment(t *testing.T) {
+	ct, body := urlencoded("alice")
+	t.Setenv(channel.EnvWebhookSecret, "")
+	if _, err := channel.ParsePresence(signed(secret, "/_ah/channel/connected/", ct, body, time.Now()), ""); !errors.Is(err, channel.ErrNotConfigured) {
+		t.Fatalf("no secret at all: got %v, want ErrNotConfigured", err)
+	}
+	t.Setenv(channel.EnvWebhookSecret, secret)
+	if p, err := channel.ParsePresence(signed(secret, "/_ah/channel/connected/", ct, body, time.Now()), ""); err != nil || p.ClientID != "alice" {
+		t.Fatalf("secret from the environment: %+v, %v", p, err)
+	}
+	if _, err := channel.ParsePresence(signed("another-secret-entirely", "/_ah/channel/connected/", ct, body, time.Now()), ""); !errors.Is(err, channel.ErrInvalidSignature) {
+		t.Fatalf("got %v, want ErrInvalidSignature", err)
 	}
 }
 

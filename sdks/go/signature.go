@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -51,15 +52,22 @@ func (e *signatureError) Is(target error) bool {
 	return target == ErrInvalidSignature || (e.stale && target == ErrStaleSignature)
 }
 
+// EnvWebhookSecret is read when a webhook function is given an empty secret.
+const EnvWebhookSecret = "CHANNEL_GATEWAY_WEBHOOK_SECRET"
+
 // VerifySignature checks the X-Channel-Timestamp and X-Channel-Signature headers of a webhook against
-// its raw body (as received, before any form parsing) and the gateway's CG_WEBHOOK_SECRET.
+// its raw body (as received, before any form parsing) and the gateway's CG_WEBHOOK_SECRET. An empty
+// secret means the value of CHANNEL_GATEWAY_WEBHOOK_SECRET.
 func VerifySignature(secret string, header http.Header, body []byte) error {
+	if secret == "" {
+		secret = os.Getenv(EnvWebhookSecret)
+	}
 	return verifySignature(secret, header.Get(HeaderTimestamp), header.Get(HeaderSignature), body, time.Now())
 }
 
 func verifySignature(secret, timestamp, signature string, body []byte, now time.Time) error {
 	if secret == "" {
-		return fmt.Errorf("%w: the webhook secret is empty", ErrNotConfigured)
+		return fmt.Errorf("%w: no webhook secret (give it, or set %s)", ErrNotConfigured, EnvWebhookSecret)
 	}
 	if timestamp == "" || signature == "" {
 		return &signatureError{reason: "missing " + HeaderTimestamp + " or " + HeaderSignature}
