@@ -3,7 +3,8 @@
  * here — two gateway processes on the run's Redis — and this file checks what Go cannot see alone: that
  * every Go test ran and passed (none skipped), that messages the Go tests sent as `routed` reached a
  * real socket on the other node, and that the Go tests fail, rather than skip, without a cluster.
- * Webhooks the cluster really sends are captured here and handed to the Go tests to verify.
+ * Webhooks really sent — urlencoded by the cluster, multipart/form-data by a third node set to send that
+ * format (CG_WEBHOOK_BODY_FORMAT=multipart) — are captured here and handed to the Go tests to verify.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,14 +36,39 @@ interface CapturedWebhook {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** What the Go side must read from it: the client whose socket this file opened on that cluster. */
+  expect?: { clientId: string; connected: boolean };
 }
 
+/** Where each cluster posts its webhooks on the capture server. */
+const URLENCODED_PREFIX = '';
+const MULTIPART_PREFIX = '/multipart';
+
 let nodes: GatewayHandle[] = [];
+/** A cluster of its own whose webhooks are multipart/form-data (CG_WEBHOOK_BODY_FORMAT=multipart). */
+let multipartNode: GatewayHandle | undefined;
 let webhookServer: Server | undefined;
 const webhooks: CapturedWebhook[] = [];
-let socket: Socket | undefined;
+const sockets: Socket[] = [];
 const received: string[] = [];
 let socketClient: { clientId: string; token: string };
+let multipartClientId: string;
+
+/** Creates a channel on `node` and opens its socket there; resolves once the socket is open. */
+async function openSocket(node: GatewayHandle, onmessage: (data: string) => void): Promise<{ clientId: string; token: string }> {
+  const created = await gatewayApi(node.httpUrl, API_KEY)('POST', '/v1/channels', { clientId: uniqueId('go-socket') });
+  expect(created.status).toBe(201);
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  sockets.push(
+    new Channel(created.body.token, { url: node.wsUrl, WebSocket }).open({
+      onopen: () => opened(),
+      onmessage: ({ data }) => onmessage(data),
+    }),
+  );
+  await open;
+  return { clientId: created.body.clientId, token: created.body.token };
+}
 
 /** The Go toolchain, self-contained: caches under .tmp, no module proxy, no toolchain download. */
 function goEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -102,26 +128,29 @@ beforeAll(async () => {
   const address = webhookServer.address();
   if (address === null || typeof address === 'string') throw new Error('webhook server has no port');
 
+  const capture = `http://127.0.0.1:${address.port}`;
+  const env = { CG_WEBHOOK_URL: capture + URLENCODED_PREFIX, CG_WEBHOOK_SECRET: WEBHOOK_SECRET };
   const keyPrefix = uniqueKeyPrefix('go');
-  const env = { CG_WEBHOOK_URL: `http://127.0.0.1:${address.port}`, CG_WEBHOOK_SECRET: WEBHOOK_SECRET };
-  nodes = await Promise.all([0, 1].map(() => startGatewayProcess({ apiKey: API_KEY, keyPrefix, env })));
+  const started = await Promise.all([
+    ...[0, 1].map(() => startGatewayProcess({ apiKey: API_KEY, keyPrefix, env })),
+    startGatewayProcess({
+      apiKey: API_KEY,
+      keyPrefix: uniqueKeyPrefix('gomp'),
+      env: { ...env, CG_WEBHOOK_URL: capture + MULTIPART_PREFIX, CG_WEBHOOK_BODY_FORMAT: 'multipart' },
+    }),
+  ]);
+  nodes = started.slice(0, 2);
+  multipartNode = started[2];
 
   // The socket lives on the first node; the Go tests send through the second.
-  const api = gatewayApi(nodes[0]!.httpUrl, API_KEY);
-  const created = await api('POST', '/v1/channels', { clientId: uniqueId('go-socket') });
-  expect(created.status).toBe(201);
-  socketClient = { clientId: created.body.clientId, token: created.body.token };
-  let opened!: () => void;
-  const open = new Promise<void>((resolve) => (opened = resolve));
-  socket = new Channel(socketClient.token, { url: nodes[0]!.wsUrl, WebSocket }).open({
-    onopen: () => opened(),
-    onmessage: ({ data }) => received.push(data),
+  socketClient = await openSocket(nodes[0]!, (data) => received.push(data));
+  multipartClientId = (await openSocket(multipartNode!, () => {})).clientId;
+  const connectedAt = (prefix: string) => (w: CapturedWebhook) => w.path === `${prefix}/_ah/channel/connected/`;
+  await waitFor(() => webhooks.some((w) => connectedAt(URLENCODED_PREFIX)(w) && w.body === `from=${socketClient.clientId}`), {
+    timeoutMs: 15_000,
+    what: 'the connected webhook of the socket',
   });
-  await open;
-  await waitFor(
-    () => webhooks.some((w) => w.path === '/_ah/channel/connected/' && w.body === `from=${socketClient.clientId}`),
-    { timeoutMs: 15_000, what: 'the connected webhook of the socket' },
-  );
+  await waitFor(() => webhooks.some(connectedAt(MULTIPART_PREFIX)), { timeoutMs: 15_000, what: 'the multipart node\'s connected webhook' });
   const other = gatewayApi(nodes[1]!.httpUrl, API_KEY);
   await waitFor(async () => (await other('GET', `/v1/channels/${socketClient.clientId}`)).body?.connected === true, {
     timeoutMs: 10_000,
@@ -130,8 +159,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  socket?.close();
-  await Promise.all(nodes.map((node) => node.stop()));
+  for (const socket of sockets) socket.close();
+  await Promise.all([...nodes, ...(multipartNode ? [multipartNode] : [])].map((node) => node.stop()));
   await new Promise<void>((resolve) => (webhookServer ? webhookServer.close(() => resolve()) : resolve()));
 });
 
@@ -153,11 +182,26 @@ describe('the Go SDK', () => {
     expect(run.output).toContain('CHANNEL_GATEWAY_TEST_NODES is not set');
   }, 300_000);
 
+  it('gets multipart/form-data webhooks from a node set to send them', () => {
+    const multipart = webhooks.filter((w) => w.path.startsWith(`${MULTIPART_PREFIX}/`));
+    expect(multipart.length).toBeGreaterThan(0);
+    for (const w of multipart) expect(w.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    const urlencoded = webhooks.filter((w) => !w.path.startsWith(`${MULTIPART_PREFIX}/`));
+    for (const w of urlencoded) expect(w.headers['content-type']).toBe('application/x-www-form-urlencoded');
+  });
+
   it('passes every Go test against the two-node cluster, and its routed sends reach the socket', async () => {
     const dir = repoPath('.tmp', 'go');
     mkdirSync(dir, { recursive: true });
     const webhooksFile = `${dir}/webhooks-${randomBytes(4).toString('hex')}.json`;
-    writeFileSync(webhooksFile, JSON.stringify(webhooks));
+    // Each cluster has one socket, so its connected webhook is that socket's client.
+    const connectedWebhooks = webhooks
+      .filter((w) => w.path.endsWith('/_ah/channel/connected/'))
+      .map((w) => ({
+        ...w,
+        expect: { clientId: w.path.startsWith(`${MULTIPART_PREFIX}/`) ? multipartClientId : socketClient.clientId, connected: true },
+      }));
+    writeFileSync(webhooksFile, JSON.stringify(connectedWebhooks));
 
     const run = await runGo(['test', '-v', '-count=1', '-timeout', '180s', './...'], {
       CHANNEL_GATEWAY_TEST_NODES: nodes.map((node) => node.httpUrl).join(','),
