@@ -1,7 +1,8 @@
 package channel_test
 
-// Tests against a real gateway cluster (two nodes on one Redis), started by test/sdks/go.test.ts, which
-// passes it in the environment:
+// Tests against a real gateway cluster (two nodes on one Redis, and a node sending multipart
+// webhooks), started by test/sdks/go.test.ts, which passes it in the environment. Every TestGateway…
+// test, and only those, needs it:
 //
 //	CHANNEL_GATEWAY_TEST_NODES     the nodes' base URLs, comma-separated (at least two)
 //	CHANNEL_GATEWAY_API_KEY        an API key of the cluster

@@ -79,7 +79,7 @@ func TestCancelEndsTheCall(t *testing.T) {
 
 // A gateway that is down: every attempt is refused, the call retries MaxAttempts times, then reports
 // the refusal, well within the deadline.
-func TestGatewayDownIsRetriedThenReported(t *testing.T) {
+func TestUnreachableGatewayIsRetriedThenReported(t *testing.T) {
 	c, err := channel.NewClient(channel.Config{URL: "http://" + closedAddress(t), APIKey: "k"})
 	if err != nil {
 		t.Fatal(err)
