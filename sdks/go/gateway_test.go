@@ -9,7 +9,8 @@ package channel_test
 //	CHANNEL_GATEWAY_TEST_SECRET    the cluster's CG_WEBHOOK_SECRET
 //	CHANNEL_GATEWAY_TEST_SOCKET    {"clientId","token"} of a channel whose socket the runner holds open
 //	                               on the first node; it checks afterwards what the socket received
-//	CHANNEL_GATEWAY_TEST_WEBHOOKS  a JSON file of the webhook requests the cluster sent the runner
+//	CHANNEL_GATEWAY_TEST_WEBHOOKS  a JSON file of the webhook requests the runner received, each with
+//	                               the client ID and event it must yield
 //
 // Without them these tests fail. `go test -short` is the unit-only mode: it skips them and runs the
 // rest, which need no gateway.
