@@ -4,13 +4,13 @@ package channel_test
 // webhooks), started by test/sdks/go.test.ts, which passes it in the environment. Every TestGateway…
 // test, and only those, needs it:
 //
-//	CHANNEL_GATEWAY_TEST_NODES     the nodes' base URLs, comma-separated (at least two)
-//	CHANNEL_GATEWAY_API_KEY        an API key of the cluster
-//	CHANNEL_GATEWAY_TEST_SECRET    the cluster's CG_WEBHOOK_SECRET
-//	CHANNEL_GATEWAY_TEST_SOCKET    {"clientId","token"} of a channel whose socket the runner holds open
-//	                               on the first node; it checks afterwards what the socket received
-//	CHANNEL_GATEWAY_TEST_WEBHOOKS  a JSON file of the webhook requests the runner received, each with
-//	                               the client ID and event it must yield
+//	CHANNEL_GATEWAY_TEST_URLS            the nodes' base URLs, comma-separated (at least two)
+//	CHANNEL_GATEWAY_API_KEY              an API key of the cluster
+//	CHANNEL_GATEWAY_TEST_WEBHOOK_SECRET  the cluster's CG_WEBHOOK_SECRET
+//	CHANNEL_GATEWAY_TEST_SOCKET          {"clientId","token"} of a channel whose socket the runner holds
+//	                                     open on the first node; it checks afterwards what it received
+//	CHANNEL_GATEWAY_TEST_WEBHOOKS        a JSON file of the webhook requests the runner received, each
+//	                                     with the client ID and event it must yield
 //
 // Without them these tests fail. `go test -short` is the unit-only mode: it skips them and runs the
 // rest, which need no gateway.
@@ -57,9 +57,9 @@ func requireCluster(t *testing.T) *cluster {
 		}
 		return value
 	}
-	c := &cluster{urls: strings.Split(get("CHANNEL_GATEWAY_TEST_NODES"), ","), apiKey: get(channel.EnvAPIKey), secret: get("CHANNEL_GATEWAY_TEST_SECRET")}
+	c := &cluster{urls: strings.Split(get("CHANNEL_GATEWAY_TEST_URLS"), ","), apiKey: get(channel.EnvAPIKey), secret: get("CHANNEL_GATEWAY_TEST_WEBHOOK_SECRET")}
 	if len(c.urls) < 2 {
-		t.Fatalf("CHANNEL_GATEWAY_TEST_NODES has %d URL, want two nodes", len(c.urls))
+		t.Fatalf("CHANNEL_GATEWAY_TEST_URLS has %d URL, want two nodes", len(c.urls))
 	}
 	if err := json.Unmarshal([]byte(get("CHANNEL_GATEWAY_TEST_SOCKET")), &c.socket); err != nil || c.socket.ClientID == "" || c.socket.Token == "" {
 		t.Fatalf("CHANNEL_GATEWAY_TEST_SOCKET must be {\"clientId\",\"token\"}: %v", err)

@@ -182,7 +182,7 @@ describe('the Go SDK', () => {
     const failed = run.lines.flatMap((line) => /^--- FAIL: (Test\w+) /.exec(line)?.[1] ?? []).sort();
     expect(gatewayTests.length).toBeGreaterThan(5);
     expect(failed, run.output).toEqual(gatewayTests);
-    expect(run.output).toContain('CHANNEL_GATEWAY_TEST_NODES is not set');
+    expect(run.output).toContain('CHANNEL_GATEWAY_TEST_URLS is not set');
   }, 300_000);
 
   it('gets multipart/form-data webhooks from a node set to send them', () => {
@@ -207,9 +207,9 @@ describe('the Go SDK', () => {
     writeFileSync(webhooksFile, JSON.stringify(connectedWebhooks));
 
     const run = await runGo(['test', '-v', '-count=1', '-timeout', '180s', './...'], {
-      CHANNEL_GATEWAY_TEST_NODES: nodes.map((node) => node.httpUrl).join(','),
+      CHANNEL_GATEWAY_TEST_URLS: nodes.map((node) => node.httpUrl).join(','),
       CHANNEL_GATEWAY_API_KEY: API_KEY,
-      CHANNEL_GATEWAY_TEST_SECRET: WEBHOOK_SECRET,
+      CHANNEL_GATEWAY_TEST_WEBHOOK_SECRET: WEBHOOK_SECRET,
       CHANNEL_GATEWAY_TEST_SOCKET: JSON.stringify(socketClient),
       CHANNEL_GATEWAY_TEST_WEBHOOKS: webhooksFile,
     });
