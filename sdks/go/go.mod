@@ -1,0 +1,3 @@
+module github.com/channel-gateway/channel-gateway/sdks/go
+
+go 1.19
