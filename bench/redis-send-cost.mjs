@@ -38,7 +38,7 @@ await subscriber.subscribe(keys.nodeInbox('node-a'));
 let published = 0;
 subscriber.on('message', () => published++);
 
-const limits = { maxMessages: 100, maxBytes: 256 * 1024, ttlMs: 300_000 };
+const limits = { maxMessages: 100, maxBytes: 256 * 1024, ttlMs: 300_000, idempotencyTtlMs: 300_000, idempotencyMaxKeys: 1_000_000 };
 const store = new RedisChannelStore(redis, keys, limits, { graceMs: 0, webhooks: false, maxBacklog: 1000 });
 const now = Date.now();
 const ids = Array.from({ length: CLIENTS }, (_, i) => `c${i}`);

@@ -62,6 +62,13 @@ const schema = z.object({
   BUFFER_MAX_BYTES: integer(1_024, 64 * 1_048_576).default(256 * 1_024),
   /** Per-client buffer: how long a message is kept for replay. */
   BUFFER_TTL_SECONDS: integer(1, 86_400).default(300),
+  /**
+   * How long an idempotency key is remembered: a repeat within it delivers nothing new. At least
+   * BUFFER_TTL_SECONDS (its default), so a retry cannot outlive the key while its message is still replayable.
+   */
+  IDEMPOTENCY_TTL_SECONDS: integer(1, 7 * 86_400).optional(),
+  /** Memory stores only (Redis keeps every key for the window): most keys remembered, the oldest forgotten first. */
+  IDEMPOTENCY_MAX_KEYS: integer(1_000, 100_000_000).default(1_000_000),
   /** Time a draining node gives its clients to move before it exits. */
   DRAIN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   /** The app's base URL for presence webhooks (`<url>/_ah/channel/connected/`…). Unset: presence webhooks off. */
@@ -112,6 +119,7 @@ export type GatewayConfig = {
   connectsPerSecondPerIp: number;
   trustProxy: boolean;
   buffer: { maxMessages: number; maxBytes: number; ttlSeconds: number };
+  idempotency: { ttlSeconds: number; maxKeys: number };
   drainTimeoutMs: number;
   compression: boolean;
   /** `bodyFormat` absent: urlencoded. */
@@ -150,6 +158,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.NODE_TIMEOUT_MS < c.HEARTBEAT_INTERVAL_MS * 2) {
     throw new ConfigError(`invalid configuration: ${PREFIX}NODE_TIMEOUT_MS: must be at least twice ${PREFIX}HEARTBEAT_INTERVAL_MS`);
   }
+  if (c.IDEMPOTENCY_TTL_SECONDS !== undefined && c.IDEMPOTENCY_TTL_SECONDS < c.BUFFER_TTL_SECONDS) {
+    throw new ConfigError(`invalid configuration: ${PREFIX}IDEMPOTENCY_TTL_SECONDS: must be at least ${PREFIX}BUFFER_TTL_SECONDS (${c.BUFFER_TTL_SECONDS})`);
+  }
   const apiKeys = c.API_KEYS ?? [];
   const apiKeyGenerated = apiKeys.length === 0;
   if (apiKeyGenerated) apiKeys.push(randomBytes(24).toString('base64url'));
@@ -178,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connectsPerSecondPerIp: c.CONNECTS_PER_SECOND_PER_IP,
       trustProxy: c.TRUST_PROXY,
       buffer: { maxMessages: c.BUFFER_MAX_MESSAGES, maxBytes: c.BUFFER_MAX_BYTES, ttlSeconds: c.BUFFER_TTL_SECONDS },
+      idempotency: { ttlSeconds: c.IDEMPOTENCY_TTL_SECONDS ?? c.BUFFER_TTL_SECONDS, maxKeys: c.IDEMPOTENCY_MAX_KEYS },
       drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
       compression: c.COMPRESSION,
       webhooks:

@@ -50,7 +50,7 @@ describe('SendCoalescer', () => {
   it('sends what arrives in one turn as one call, in order, and answers each caller its own result', async () => {
     const store = recordingStore();
     const coalescer = new SendCoalescer(store.sendMany, clock);
-    const answers = await Promise.all([coalescer.send('a', '"1"'), coalescer.send('b', '"2"'), coalescer.send('a', '"3"')]);
+    const answers = await Promise.all([coalescer.send({ clientId: 'a', encodedData: '"1"' }), coalescer.send({ clientId: 'b', encodedData: '"2"' }), coalescer.send({ clientId: 'a', encodedData: '"3"' })]);
     expect(store.calls).toEqual([
       [
         { clientId: 'a', encodedData: '"1"' },
@@ -63,16 +63,16 @@ describe('SendCoalescer', () => {
       { status: 'routed', seq: 1 },
       { status: 'routed', seq: 2 },
     ]);
-    await coalescer.send('c', '"4"');
+    await coalescer.send({ clientId: 'c', encodedData: '"4"' });
     expect(store.calls).toHaveLength(2); // a later turn is a call of its own
   });
 
   it('sends a full queue at once rather than waiting for the turn to end', async () => {
     const store = recordingStore();
     const coalescer = new SendCoalescer(store.sendMany, clock, 2);
-    const pending = [coalescer.send('a', '"1"'), coalescer.send('a', '"2"')];
+    const pending = [coalescer.send({ clientId: 'a', encodedData: '"1"' }), coalescer.send({ clientId: 'a', encodedData: '"2"' })];
     expect(store.calls).toHaveLength(1);
-    pending.push(coalescer.send('a', '"3"'));
+    pending.push(coalescer.send({ clientId: 'a', encodedData: '"3"' }));
     await Promise.all(pending);
     expect(store.calls.map((call) => call.length)).toEqual([2, 1]);
   });
@@ -83,10 +83,10 @@ describe('SendCoalescer', () => {
       if (fail) throw new Error('redis down');
       return messages.map(() => ({ status: 'queued', seq: 1 }) as SendResult);
     }, clock);
-    const outcomes = await Promise.allSettled([coalescer.send('a', '"1"'), coalescer.send('b', '"2"')]);
+    const outcomes = await Promise.allSettled([coalescer.send({ clientId: 'a', encodedData: '"1"' }), coalescer.send({ clientId: 'b', encodedData: '"2"' })]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     fail = false;
-    await expect(coalescer.send('a', '"3"')).resolves.toEqual({ status: 'queued', seq: 1 });
+    await expect(coalescer.send({ clientId: 'a', encodedData: '"3"' })).resolves.toEqual({ status: 'queued', seq: 1 });
   });
 });
 

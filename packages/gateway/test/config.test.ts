@@ -36,6 +36,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ CG_HEARTBEAT_INTERVAL_MS: '5000', CG_NODE_TIMEOUT_MS: '6000' })).toThrow(/CG_NODE_TIMEOUT_MS/);
   });
 
+  it('remembers idempotency keys for the buffer TTL by default, and never for less', () => {
+    expect(loadConfig({ CG_BUFFER_TTL_SECONDS: '600' }).config.idempotency).toEqual({ ttlSeconds: 600, maxKeys: 1_000_000 });
+    expect(loadConfig({ CG_IDEMPOTENCY_TTL_SECONDS: '3600', CG_IDEMPOTENCY_MAX_KEYS: '5000' }).config.idempotency).toEqual({ ttlSeconds: 3600, maxKeys: 5000 });
+    expect(() => loadConfig({ CG_BUFFER_TTL_SECONDS: '600', CG_IDEMPOTENCY_TTL_SECONDS: '599' })).toThrow(/CG_IDEMPOTENCY_TTL_SECONDS: must be at least CG_BUFFER_TTL_SECONDS/);
+  });
+
   it('reports unknown CG_ variables and ignores other ones', () => {
     expect(loadConfig({ CG_PROT: '1', HOME: '/root', CG_PORT: '1' }).unknownVariables).toEqual(['CG_PROT']);
   });

@@ -22,7 +22,11 @@ export interface SendMessageResponse {
  * One item of a batch: to a client ID, or to the token `POST /v1/channels` returned (GAE's send_message
  * accepted either). Exactly one of `clientId` and `token` is given.
  */
-export type BatchSendItem = { clientId: string; token?: never; message: string } | { token: string; clientId?: never; message: string };
+export type BatchSendItem = ({ clientId: string; token?: never } | { token: string; clientId?: never }) & {
+  message: string;
+  /** Makes a retry safe: a repeat of the key (through any node, within the window) delivers nothing new. */
+  idempotencyKey?: string;
+};
 export interface BatchSendRequest {
   messages: BatchSendItem[];
 }
@@ -61,6 +65,8 @@ export const ApiErrorCode = {
   METHOD_NOT_ALLOWED: 'method_not_allowed',
   UNAVAILABLE: 'unavailable',
   INTERNAL: 'internal',
+  /** An idempotency key came back with a different client or message than its first use (409, or a batch item). */
+  IDEMPOTENCY_KEY_REUSED: 'idempotency_key_reused',
 } as const;
 export type ApiErrorCodeValue = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 

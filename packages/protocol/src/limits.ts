@@ -20,6 +20,9 @@ export const MAX_BATCH_MESSAGES = 1_000;
 /** Default cap on one inbound WebSocket frame: clients only say hello and ping. */
 export const DEFAULT_MAX_INBOUND_FRAME_BYTES = 4_096;
 
+/** An idempotency key (`Idempotency-Key` header, `idempotencyKey` batch field): 1…256 visible ASCII characters. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 const utf8 = new TextEncoder();
 
@@ -49,6 +52,15 @@ export function clientIdProblem(clientId: string): string | undefined {
 export function messageProblem(message: string): string | undefined {
   if (!isWellFormedUtf16(message)) return 'must be valid Unicode (no lone surrogates)';
   if (utf8ByteLength(message) > MAX_MESSAGE_BYTES) return `must be at most ${MAX_MESSAGE_BYTES} bytes of UTF-8`;
+  return undefined;
+}
+
+/** Why an idempotency key is refused, or undefined when it is acceptable. */
+export function idempotencyKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return 'must not be empty';
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) return `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`;
+  // Visible ASCII only: it travels in a header, where spaces at either end would be trimmed away.
+  if (!/^[\x21-\x7e]+$/.test(key)) return 'must be visible ASCII characters (no spaces or control characters)';
   return undefined;
 }
 

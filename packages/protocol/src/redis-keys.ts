@@ -11,6 +11,8 @@ export interface RedisKeys {
   buffer(clientId: string): string;
   /** String: SHA-256 hex of a token → the client it opens and the channel generation it belongs to. */
   token(tokenHash: string): string;
+  /** String: an idempotency key → the first send's status, seq, message fingerprint and client; expires. */
+  idempotency(key: string): string;
   /** Pub/sub channel each node subscribes to: deliveries and control messages for sockets it holds. */
   nodeInbox(nodeId: string): string;
   /** Sorted set: client ID → time its disconnected webhook becomes due (after the grace window). */
@@ -35,6 +37,7 @@ export function redisKeys(prefix: string): RedisKeys {
     channel: (clientId) => `${prefix}{${clientTag(clientId)}}:ch`,
     buffer: (clientId) => `${prefix}{${clientTag(clientId)}}:buf`,
     token: (tokenHash) => `${prefix}tok:${tokenHash}`,
+    idempotency: (key) => `${prefix}idem:${key}`,
     nodeInbox: (nodeId) => `${prefix}node:${nodeId}`,
     pendingDisconnects: () => `${prefix}presence:pending`,
     webhookDue: () => `${prefix}wh:due`,

@@ -5,7 +5,8 @@ import { ulid } from 'ulid';
 import type { ApiError, BatchSendResult, SendStatus } from '@channel-gateway/protocol';
 import type { Clock } from '../clock.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import type { ChannelInfo, ChannelStore, OutgoingMessage } from './channel-store.js';
+import type { ChannelInfo, ChannelStore, OutgoingMessage, SendResult } from './channel-store.js';
+import { IdempotencyKeyReusedError, fingerprintOf, keyReusedError } from './idempotency.js';
 import { SendCoalescer } from './send-coalescer.js';
 import type { TokenStore } from './token-store.js';
 import { hashToken, newToken } from './tokens.js';
@@ -17,7 +18,10 @@ export interface CreatedChannel {
 }
 
 /** One validated item of a batch: to a client ID, to a token, or refused (with the reason). */
-export type BatchItem = { clientId: string; message: string } | { token: string; message: string } | { clientId?: string; error: ApiError };
+export type BatchItem =
+  | { clientId: string; message: string; idempotencyKey?: string }
+  | { token: string; message: string; idempotencyKey?: string }
+  | { clientId?: string; error: ApiError };
 
 export class ChannelService {
   private readonly singleSends: SendCoalescer;
@@ -44,12 +48,18 @@ export class ChannelService {
 
   /**
    * GAE's send_message, saying what happened instead of dropping silently. Single sends of one event-loop
-   * turn share one store call (send-coalescer.ts).
+   * turn share one store call (send-coalescer.ts). With an idempotency key, a repeat answers the first
+   * send's status and sends nothing; a key first used for another client or message throws
+   * IdempotencyKeyReusedError.
    */
-  async send(clientId: string, message: string): Promise<SendStatus> {
-    const { status } = await this.singleSends.send(clientId, JSON.stringify(message));
-    this.metrics.countSend(status);
-    return status;
+  async send(clientId: string, message: string, idempotencyKey?: string): Promise<SendStatus> {
+    const result = await this.singleSends.send(outgoing(clientId, JSON.stringify(message), idempotencyKey));
+    if (result.status === 'key_reused') {
+      this.metrics.idempotencyKeyReuses.inc();
+      throw new IdempotencyKeyReusedError('Idempotency-Key', result.differs);
+    }
+    this.count(result);
+    return result.status;
   }
 
   /**
@@ -61,21 +71,34 @@ export class ChannelService {
   async sendBatch(items: ReadonlyArray<BatchItem>): Promise<BatchSendResult[]> {
     const now = this.clock.now();
     const recipients = await this.resolveTokens(items, now);
-    const outgoing: OutgoingMessage[] = [];
+    const messages: OutgoingMessage[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const recipient = recipients[i];
-      if (recipient && 'message' in item) outgoing.push({ ...recipient, encodedData: JSON.stringify(item.message) });
+      if (recipient && 'message' in item) {
+        const message = outgoing(recipient.clientId, JSON.stringify(item.message), item.idempotencyKey);
+        messages.push(recipient.generation === undefined ? message : { ...message, generation: recipient.generation });
+      }
     }
-    const sent = await this.channels.sendMany(outgoing, now);
+    const sent = await this.channels.sendMany(messages, now);
     let next = 0;
     return items.map((item, i): BatchSendResult => {
       if ('error' in item) return { ...(item.clientId !== undefined ? { clientId: item.clientId } : {}), status: 'invalid', error: item.error };
       const recipient = recipients[i];
-      const status: SendStatus = recipient ? sent[next++]!.status : 'no_channel';
-      this.metrics.countSend(status);
-      return recipient && status !== 'no_channel' ? { clientId: recipient.clientId, status } : 'token' in item ? { status } : { clientId: item.clientId, status };
+      const result: SendResult = recipient ? sent[next++]! : { status: 'no_channel' };
+      const clientId = recipient && result.status !== 'no_channel' ? recipient.clientId : 'token' in item ? undefined : item.clientId;
+      if (result.status === 'key_reused') {
+        this.metrics.idempotencyKeyReuses.inc();
+        return { ...(clientId !== undefined ? { clientId } : {}), status: 'invalid', error: keyReusedError(`messages[${i}].idempotencyKey`, result.differs) };
+      }
+      this.count(result);
+      return clientId !== undefined ? { clientId, status: result.status } : { status: result.status };
     });
+  }
+
+  private count(result: SendResult & { status: SendStatus }): void {
+    if (result.replayed) this.metrics.idempotentReplays.inc();
+    else this.metrics.countSend(result.status);
   }
 
   /**
@@ -102,4 +125,9 @@ export class ChannelService {
   async delete(clientId: string): Promise<boolean> {
     return this.channels.delete(clientId, this.clock.now());
   }
+}
+
+function outgoing(clientId: string, encodedData: string, idempotencyKey: string | undefined): OutgoingMessage {
+  if (idempotencyKey === undefined) return { clientId, encodedData };
+  return { clientId, encodedData, idempotency: { key: idempotencyKey, fingerprint: fingerprintOf(encodedData) } };
 }

@@ -1,4 +1,5 @@
 import { ulid } from 'ulid';
+import type { SendStatus } from '@channel-gateway/protocol';
 import {
   expiredGap,
   planReplay,
@@ -8,6 +9,7 @@ import {
   type BufferedMessage,
   type ChannelInfo,
   type ChannelStore,
+  type IdempotencyTag,
   type OutgoingMessage,
   type Owner,
   type PresenceSettings,
@@ -15,6 +17,7 @@ import {
   type SettleResult,
   CHANNEL_LINGER_MS,
 } from './channel-store.js';
+import { MemoryIdempotencyRecords } from './idempotency-records-memory.js';
 import type { MemoryInboxHub } from './node-inbox-memory.js';
 import type { MemoryWebhookOutbox } from '../presence/webhook-outbox-memory.js';
 
@@ -44,6 +47,7 @@ export class MemoryChannelStore implements ChannelStore {
   /** Client ID → when its disconnected webhook becomes due. */
   private readonly pendingDisconnects = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
+  readonly idempotency: MemoryIdempotencyRecords;
 
   constructor(
     private readonly hub: MemoryInboxHub,
@@ -52,6 +56,7 @@ export class MemoryChannelStore implements ChannelStore {
     private readonly presence: PresenceSettings,
     private readonly outbox: MemoryWebhookOutbox,
   ) {
+    this.idempotency = new MemoryIdempotencyRecords(limits.idempotencyTtlMs, limits.idempotencyMaxKeys);
     this.sweeper = setInterval(() => {
       const at = now();
       for (const [clientId, channel] of this.channels) if (channel.expiresAt + CHANNEL_LINGER_MS <= at) this.channels.delete(clientId);
@@ -70,7 +75,7 @@ export class MemoryChannelStore implements ChannelStore {
     return channel.generation;
   }
 
-  private sendOne({ clientId, encodedData, generation }: OutgoingMessage, now: number): SendResult {
+  private sendOne({ clientId, encodedData, generation }: OutgoingMessage, now: number): { status: SendStatus; seq?: number } {
     const channel = this.live(clientId, now);
     if (!channel || (generation !== undefined && channel.generation !== generation)) return { status: 'no_channel' };
     const seq = ++channel.lastSeq;
@@ -85,8 +90,21 @@ export class MemoryChannelStore implements ChannelStore {
 
   async sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]> {
     const results: SendResult[] = [];
-    for (const message of messages) results.push(this.sendOne(message, now));
+    for (const message of messages) results.push(message.idempotency ? this.sendTagged(message, message.idempotency, now) : this.sendOne(message, now));
     return results;
+  }
+
+  /** Messages run one at a time, so the check, the send and remembering the key cannot interleave. */
+  private sendTagged(message: OutgoingMessage, tag: IdempotencyTag, now: number): SendResult {
+    const prior = this.idempotency.get(tag.key, now);
+    if (prior) {
+      if (prior.clientId !== message.clientId) return { status: 'key_reused', differs: 'client' };
+      if (prior.fingerprint !== tag.fingerprint) return { status: 'key_reused', differs: 'message' };
+      return prior.seq === undefined ? { status: prior.status, replayed: true } : { status: prior.status, seq: prior.seq, replayed: true };
+    }
+    const result = this.sendOne(message, now);
+    this.idempotency.remember(tag.key, { clientId: message.clientId, fingerprint: tag.fingerprint, status: result.status, seq: result.seq }, now);
+    return result;
   }
 
   async attach(request: AttachRequest): Promise<AttachResult> {

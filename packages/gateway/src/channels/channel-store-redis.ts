@@ -24,6 +24,11 @@ import { defineScript, type ScriptCall } from './redis-scripts.js';
 const SEND_STATUS = ['no_channel', 'queued', 'routed'] as const;
 /** send-many.lua's status for a message to a client the calling node owns: the node delivers it itself. */
 const OWNED_BY_CALLER = 3;
+/** send-many.lua's answers for a message whose idempotency key was used before (nothing sent). */
+const KEY_REUSED_FOR_CLIENT = 4;
+const KEY_REUSED_FOR_MESSAGE = 5;
+/** Plus the first send's status: a repeat of it. */
+const REPLAYED = 10;
 
 /**
  * Channels in Redis: a hash per client (`gen`, `epoch`, `seq`, `dlv`, `exp`, `own`, `cat`, `bb`) and a sorted
@@ -67,15 +72,35 @@ export class RedisChannelStore implements ChannelStore {
 
   async sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]> {
     if (messages.length === 0) return [];
-    const { maxMessages, maxBytes, ttlMs } = this.limits;
+    const { maxMessages, maxBytes, ttlMs, idempotencyTtlMs } = this.limits;
     const keys: string[] = [];
+    const idempotencyKeys: string[] = [];
     const args: string[] = [];
-    for (const { clientId, encodedData, generation } of messages) {
+    for (const { clientId, encodedData, generation, idempotency } of messages) {
       keys.push(this.keys.channel(clientId), this.keys.buffer(clientId));
-      args.push(clientId, encodedData, generation ?? '');
+      if (idempotency) {
+        idempotencyKeys.push(this.keys.idempotency(idempotency.key));
+        // Its index in KEYS once the idempotency keys follow the channel pairs (Lua counts from 1).
+        args.push(clientId, encodedData, generation ?? '', String(2 * messages.length + idempotencyKeys.length), idempotency.fingerprint);
+      } else {
+        args.push(clientId, encodedData, generation ?? '', '0', '');
+      }
     }
+    keys.push(...idempotencyKeys);
     const localNode = this.localInbox?.liveNodeId() ?? '';
-    const reply = (await this.scripts.sendMany(keys.length, ...keys, now, maxMessages, maxBytes, ttlMs, this.inboxPrefix, localNode, ...args)) as number[];
+    const reply = (await this.scripts.sendMany(
+      keys.length,
+      ...keys,
+      now,
+      maxMessages,
+      maxBytes,
+      ttlMs,
+      this.inboxPrefix,
+      localNode,
+      messages.length,
+      idempotencyTtlMs,
+      ...args,
+    )) as number[];
     let local: InboxMessage[] | undefined;
     const results = messages.map(({ clientId, encodedData }, index): SendResult => {
       const code = reply[2 * index] ?? 0;
@@ -83,6 +108,12 @@ export class RedisChannelStore implements ChannelStore {
       if (code === OWNED_BY_CALLER) {
         (local ??= []).push({ kind: 'deliver', clientId, seq, encodedData });
         return { status: 'routed', seq };
+      }
+      if (code === KEY_REUSED_FOR_CLIENT) return { status: 'key_reused', differs: 'client' };
+      if (code === KEY_REUSED_FOR_MESSAGE) return { status: 'key_reused', differs: 'message' };
+      if (code >= REPLAYED) {
+        const status = SEND_STATUS[code - REPLAYED] ?? 'no_channel';
+        return status === 'no_channel' ? { status, replayed: true } : { status, seq, replayed: true };
       }
       const name = SEND_STATUS[code] ?? 'no_channel';
       return name === 'no_channel' ? { status: name } : { status: name, seq };

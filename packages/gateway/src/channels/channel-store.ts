@@ -23,6 +23,10 @@ export interface BufferLimits {
   readonly maxMessages: number;
   readonly maxBytes: number;
   readonly ttlMs: number;
+  /** How long an idempotency key is remembered (at least `ttlMs`, the replay buffer's lifetime). */
+  readonly idempotencyTtlMs: number;
+  /** Memory store only: most idempotency keys remembered; beyond it the oldest are forgotten early. */
+  readonly idempotencyMaxKeys: number;
 }
 
 /** How the store tracks presence for webhooks. */
@@ -86,13 +90,29 @@ export interface OutgoingMessage {
    * checked in the same atomic step as the append, so a revoked token never delivers.
    */
   readonly generation?: string;
+  /** Set when the sender gave an idempotency key (see ChannelStore.sendMany). */
+  readonly idempotency?: IdempotencyTag;
 }
 
-export interface SendResult {
-  readonly status: SendStatus;
-  /** Position given to the message (absent for `no_channel`). */
-  readonly seq?: number;
+/** An idempotency key and a fingerprint of the message's data (idempotency.ts), to tell a retry from a reuse. */
+export interface IdempotencyTag {
+  readonly key: string;
+  readonly fingerprint: string;
 }
+
+export type SendResult =
+  | {
+      readonly status: SendStatus;
+      /** Position given to the message (absent for `no_channel`). */
+      readonly seq?: number;
+      /** The key was seen before for this client and message: nothing was sent; status and seq are the first send's. */
+      readonly replayed?: true;
+    }
+  | {
+      /** The key was first used for another client or another message: nothing was sent. */
+      readonly status: 'key_reused';
+      readonly differs: 'client' | 'message';
+    };
 
 /**
  * A client's channel: lifetime and generation, its message stream (epoch, seq, buffer) and which socket
@@ -112,6 +132,12 @@ export interface ChannelStore {
    * node for the whole array. Per message: `routed` when a node received the publish (or took it directly),
    * `queued` when no socket (or no live node) holds the client, `no_channel` when the channel does not
    * exist, has expired, or is not in the message's `generation` (when it names one).
+   *
+   * Idempotency: a message whose key was already used (in an earlier call through any node, or earlier in
+   * this array) within `idempotencyTtlMs` is not sent again; it is answered with the first send's status and
+   * seq (`replayed`), or `key_reused` when that first send was for another client or another fingerprint.
+   * The check, the send and remembering the key are one atomic step, so concurrent repeats send once.
+   * The first send's status is remembered whatever it was, `no_channel` included.
    */
   sendMany(messages: ReadonlyArray<OutgoingMessage>, now: number): Promise<SendResult[]>;
 

@@ -27,9 +27,9 @@ export class SendCoalescer {
     private readonly maxBatch = 128,
   ) {}
 
-  send(clientId: string, encodedData: string): Promise<SendResult> {
+  send(message: OutgoingMessage): Promise<SendResult> {
     return new Promise<SendResult>((resolve, reject) => {
-      this.queue.push({ clientId, encodedData, resolve, reject });
+      this.queue.push({ ...message, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;

@@ -36,7 +36,13 @@ export interface Stores {
 }
 
 export function bufferLimits(config: GatewayConfig): BufferLimits {
-  return { maxMessages: config.buffer.maxMessages, maxBytes: config.buffer.maxBytes, ttlMs: config.buffer.ttlSeconds * 1000 };
+  return {
+    maxMessages: config.buffer.maxMessages,
+    maxBytes: config.buffer.maxBytes,
+    ttlMs: config.buffer.ttlSeconds * 1000,
+    idempotencyTtlMs: config.idempotency.ttlSeconds * 1000,
+    idempotencyMaxKeys: config.idempotency.maxKeys,
+  };
 }
 
 export function presenceSettings(config: GatewayConfig): PresenceSettings {

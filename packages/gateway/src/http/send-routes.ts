@@ -16,7 +16,7 @@ import { bearerAuthenticator } from './api-keys.js';
 import { errorResponse } from './error-response.js';
 import { parseJsonBody } from './json-body.js';
 import { readBody, trackRequest, writeJson, type RequestState } from './uws-body.js';
-import { parseBatch, parsePathClientId, parseSendMessage } from './validation.js';
+import { parseBatch, parseIdempotencyKeyHeader, parsePathClientId, parseSendMessage } from './validation.js';
 
 export interface SendRoutesDeps {
   service: ChannelService;
@@ -34,10 +34,11 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
   const authenticate = bearerAuthenticator(deps.apiKeys);
 
   /** Reads headers (only valid now), then the body, then runs `handle` and answers its result as JSON. */
-  const route = (name: string, handle: (body: unknown, req: { clientIdParam: string }) => Promise<unknown>) => (res: HttpResponse, req: HttpRequest) => {
+  const route = (name: string, handle: (body: unknown, req: { clientIdParam: string; idempotencyKey: string }) => Promise<unknown>) => (res: HttpResponse, req: HttpRequest) => {
     const state = trackRequest(res, req.getHeader('connection'));
     const contentType = req.getHeader('content-type');
     const clientIdParam = req.getParameter(0) ?? '';
+    const idempotencyKey = req.getHeader('idempotency-key');
     try {
       authenticate(req.getHeader('authorization'));
     } catch (error) {
@@ -50,7 +51,7 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
       } catch (error) {
         return answerError(res, state, name, error);
       }
-      handle(body, { clientIdParam }).then(
+      handle(body, { clientIdParam, idempotencyKey }).then(
         (result) => {
           deps.metrics.countHttpRequest(name, 202);
           writeJson(res, state, 202, result);
@@ -69,9 +70,9 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
 
   app.post(
     SINGLE_ROUTE,
-    route(SINGLE_ROUTE, async (body, { clientIdParam }) => {
+    route(SINGLE_ROUTE, async (body, { clientIdParam, idempotencyKey }) => {
       const clientId = parsePathClientId(decodePathSegment(clientIdParam));
-      return { status: await deps.service.send(clientId, parseSendMessage(body)) };
+      return { status: await deps.service.send(clientId, parseSendMessage(body), parseIdempotencyKeyHeader(idempotencyKey)) };
     }),
   );
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_DURATION_MINUTES,
   MAX_TOKEN_LENGTH,
   clientIdProblem,
+  idempotencyKeyProblem,
   messageProblem,
   type ApiError,
   ApiErrorCode,
@@ -35,7 +36,8 @@ const token = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
   .max(MAX_TOKEN_LENGTH, { error: `must be at most ${MAX_TOKEN_LENGTH} characters` });
-const batchItem = z.strictObject({ clientId: clientId.optional(), token: token.optional(), message });
+const idempotencyKey = z.string({ error: 'must be a string' }).superRefine(fromProblem(idempotencyKeyProblem));
+const batchItem = z.strictObject({ clientId: clientId.optional(), token: token.optional(), message, idempotencyKey: idempotencyKey.optional() });
 const batchBody = z.strictObject({
   messages: z
     .array(z.unknown(), { error: 'must be an array' })
@@ -80,6 +82,14 @@ export function parseSendMessage(body: unknown): string {
   return parse(sendMessageBody, body).message;
 }
 
+/** The `Idempotency-Key` header of a single send: undefined when absent (or empty), 400 when malformed. */
+export function parseIdempotencyKeyHeader(value: string): string | undefined {
+  if (value === '') return undefined;
+  const problem = idempotencyKeyProblem(value);
+  if (problem) throw invalidField('Idempotency-Key', problem);
+  return value;
+}
+
 export function parsePathClientId(value: string): string {
   const problem = clientIdProblem(value);
   if (problem) throw invalidField('clientId', problem);
@@ -96,10 +106,11 @@ export function parseBatch(body: unknown): BatchItem[] {
     const prefix = `messages[${index}]`;
     const result = batchItem.safeParse(item);
     if (!result.success) return invalidItem(item, firstIssue(result.error, prefix));
-    const { clientId, token, message } = result.data;
+    const { clientId, token, message, idempotencyKey } = result.data;
     const problem = recipientProblem(clientId, token, prefix);
     if (problem) return invalidItem(item, problem);
-    return token !== undefined ? { token, message } : { clientId: clientId!, message };
+    const recipient = token !== undefined ? { token } : { clientId: clientId! };
+    return idempotencyKey === undefined ? { ...recipient, message } : { ...recipient, message, idempotencyKey };
   });
 }
 

@@ -22,6 +22,16 @@ export class GatewayMetrics {
   });
   readonly closes = new Counter({ name: 'cg_socket_closes_total', help: 'Sockets closed, by close code name', labelNames: ['reason'], registers: [this.registry] });
   readonly sends = new Counter({ name: 'cg_sends_total', help: 'Messages accepted for sending, by status', labelNames: ['status'], registers: [this.registry] });
+  readonly idempotentReplays = new Counter({
+    name: 'cg_idempotent_replays_total',
+    help: 'Sends whose idempotency key was seen before for the same client and message: answered, not sent again',
+    registers: [this.registry],
+  });
+  readonly idempotencyKeyReuses = new Counter({
+    name: 'cg_idempotency_key_reuses_total',
+    help: 'Sends refused because their idempotency key was first used for another client or message',
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({ name: 'cg_deliveries_total', help: 'Message frames written to client sockets (live and replayed)', registers: [this.registry] });
   readonly replays = new Counter({ name: 'cg_replayed_messages_total', help: 'Buffered messages replayed when a socket opened', registers: [this.registry] });
   readonly gaps = new Counter({ name: 'cg_gaps_total', help: 'Gaps reported to clients, by reason', labelNames: ['reason'], registers: [this.registry] });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AttachResult, ChannelStore } from '../../src/channels/channel-store.js';
 import type { InboxMessage } from '../../src/channels/node-inbox.js';
 import { InboxRecorder, type StoreSet, type StoreSetFactory } from '../support/store-fixtures.js';
+import { idempotentSendContract } from './idempotent-send.contract.js';
 
 const MINUTE = 60_000;
 const enc = (text: string) => JSON.stringify(text);
@@ -299,4 +300,5 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       for (const [index, id] of ids.entries()) expect(await sendOne(channels, id, enc(`to ${index}`), now)).toEqual({ status: 'queued', seq: 1 });
     });
   });
+  idempotentSendContract(name, makeStores);
 }
