@@ -1,7 +1,8 @@
 """GAE's send_message also took the token create_channel returned, in place of the client ID."""
+import json
 import unittest
 
-from gateway_env import BrowserSocket, client, unique
+from gateway_env import BrowserSocket, RecordingServer, client, unique
 
 import channel_gateway
 from channel_gateway import channel
@@ -51,6 +52,20 @@ class SendByTokenTest(unittest.TestCase):
         self.assertEqual((result.status, result.client_id), ('routed', client_id))
         self.assertEqual(socket.wait_messages(1), ['shaped like a token'])
         socket.close()
+
+    def test_what_goes_over_the_wire(self) -> None:
+        """The token travels in the body of POST /v1/messages, never in a URL."""
+        token = 'Tk' * 21 + 'n'
+        server = RecordingServer([(202, {'results': [{'clientId': 'user-9', 'status': 'routed'}]})])
+        try:
+            result = channel_gateway.Client(url=server.url, api_key='key').send_to_token(token, 'hi')
+        finally:
+            server.close()
+        self.assertEqual((result.status, result.client_id), ('routed', 'user-9'))
+        [(method, path, headers, body)] = server.requests
+        self.assertEqual((method, path), ('POST', '/v1/messages'))
+        self.assertEqual(json.loads(body), {'messages': [{'token': token, 'message': 'hi'}]})
+        self.assertIn('idempotency-key', headers)
 
     def test_tokens_in_batches(self) -> None:
         gateway = client()
