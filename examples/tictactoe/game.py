@@ -8,7 +8,7 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
 from channel_gateway import channel
 
@@ -28,7 +28,7 @@ class Game:
     board: str = EMPTY_BOARD
     move_x: bool = True
     winner: Optional[str] = None
-    winning_line: Optional[tuple] = None
+    winning_line: Optional[Tuple[int, ...]] = None
     # Fed by the presence webhooks (/_ah/channel/connected/ and /disconnected/).
     online: Dict[str, bool] = field(default_factory=dict)
 
@@ -36,7 +36,7 @@ class Game:
         """The channel client ID of one player, as the GAE sample built it: user ID + game key."""
         return user + self.key
 
-    def players(self) -> list:
+    def players(self) -> List[str]:
         return [user for user in (self.user_x, self.user_o) if user]
 
     def message(self) -> str:

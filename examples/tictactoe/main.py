@@ -19,7 +19,7 @@ import secrets
 import sys
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'sdks', 'python', 'src'))
@@ -30,10 +30,8 @@ from game import GameStore  # noqa: E402
 TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'index.html')
 
 games = GameStore()
-_browser_urls = itertools.cycle(
-    [url.strip().rstrip('/') for url in
-     (os.environ.get('GATEWAY_BROWSER_URLS') or os.environ.get('CHANNEL_GATEWAY_URL', '')).split(',') if url.strip()]
-    or [''])
+_configured_urls = os.environ.get('GATEWAY_BROWSER_URLS') or os.environ.get('CHANNEL_GATEWAY_URL') or ''
+_browser_urls = itertools.cycle([url.strip().rstrip('/') for url in _configured_urls.split(',') if url.strip()] or [''])
 
 
 def script_value(value: object) -> str:
@@ -74,7 +72,7 @@ class TicTacToeHandler(BaseHTTPRequestHandler):
             self._reply(404, b'not found')
             return
         user, new_user = self._user()
-        game_key = parse_qs(url.query).get('g', [None])[0]
+        game_key = parse_qs(url.query).get('g', [''])[0]
         with games.lock:
             game = games.get(game_key)
             if game is None:
@@ -105,7 +103,7 @@ class TicTacToeHandler(BaseHTTPRequestHandler):
             self._presence(url.path, body)
             return
         query = parse_qs(url.query)
-        game = games.get(query.get('g', [None])[0])
+        game = games.get(query.get('g', [''])[0])
         user, _ = self._user()
         if game is None or user not in game.players():
             self._reply(404, b'no such game')
@@ -136,9 +134,9 @@ class TicTacToeHandler(BaseHTTPRequestHandler):
                 game.send_update()
         self._reply(200, b'ok')
 
-    def _user(self) -> 'tuple[str, bool]':
+    def _user(self) -> Tuple[str, bool]:
         """The visitor's ID from a cookie (GAE used Google accounts); a new one for a new visitor."""
-        cookie = SimpleCookie(self.headers.get('Cookie', ''))
+        cookie: 'SimpleCookie[str]' = SimpleCookie(self.headers.get('Cookie', ''))
         if 'user' in cookie and cookie['user'].value.isalnum():
             return cookie['user'].value, False
         return secrets.token_hex(8), True

@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 # Importable without installing the package.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src'))
@@ -56,6 +56,11 @@ def wait_until(predicate: Callable[[], T], what: str, timeout: float = 10.0) -> 
         time.sleep(0.05)
 
 
+def at_least(count: int, items: List[Any]) -> List[Any]:
+    """``items`` once it holds ``count`` of them, else an empty list (for :func:`wait_until`)."""
+    return items if len(items) >= count else []
+
+
 def _harness(method: str, path: str, body: Optional[Any] = None) -> Any:
     data = None if body is None else json.dumps(body).encode('utf-8')
     request = urllib.request.Request(HARNESS_URL + path, data=data, method=method)
@@ -77,8 +82,7 @@ class BrowserSocket:
         wait_until(lambda: self.state()['open'], 'the socket to open')
 
     def wait_messages(self, count: int) -> List[str]:
-        return wait_until(lambda: (lambda m: m if len(m) >= count else None)(self.state()['messages']),
-                          f'{count} messages')
+        return wait_until(lambda: at_least(count, self.state()['messages']), f'{count} messages')
 
     def close(self) -> None:
         _harness('DELETE', f'/_test/sockets/{self.id}')
@@ -92,7 +96,7 @@ def recorded_webhooks(client_id: str) -> List[Any]:
 
 def client(**settings: Any) -> 'channel_gateway.Client':
     """A client on node A with short timeouts (tests must not wait 30 s for a failure)."""
-    options = {'url': URL, 'api_key': API_KEY, 'timeout': 5.0, 'deadline': 10.0}
+    options: Dict[str, Any] = {'url': URL, 'api_key': API_KEY, 'timeout': 5.0, 'deadline': 10.0}
     options.update(settings)
     return channel_gateway.Client(**options)
 

@@ -6,7 +6,7 @@ import time
 import unittest
 from urllib.parse import urlencode
 
-from gateway_env import WEBHOOK_SECRET, BrowserSocket, client, recorded_webhooks, unique, wait_until
+from gateway_env import WEBHOOK_SECRET, BrowserSocket, at_least, client, recorded_webhooks, unique, wait_until
 
 import channel_gateway
 from channel_gateway import channel
@@ -45,11 +45,11 @@ class DeliveredWebhookTest(unittest.TestCase):
                                           WEBHOOK_SECRET, path=connected['path'])
         self.assertEqual((presence.client_id, presence.connected), (client_id, True))
         self.assertIsNotNone(presence.event_id)
+        assert presence.event_time is not None
         self.assertLess(abs(presence.event_time.timestamp() - time.time()), 60)
 
         socket.close()
-        webhooks = wait_until(lambda: (lambda w: w if len(w) >= 2 else None)(recorded_webhooks(client_id)),
-                              'the disconnected webhook')
+        webhooks = wait_until(lambda: at_least(2, recorded_webhooks(client_id)), 'the disconnected webhook')
         gone = webhooks[1]
         self.assertEqual(gone['path'], '/_ah/channel/disconnected/')
         presence = channel.parse_presence(gone['headers'], base64.b64decode(gone['bodyBase64']), WEBHOOK_SECRET)

@@ -30,6 +30,7 @@ from .errors import (  # noqa: F401  (re-exported: these are GAE's names)
 )
 from .limits import (  # noqa: F401
     MAXIMUM_CLIENT_ID_LENGTH,
+    Text,
     MAXIMUM_MESSAGE_LENGTH,
     MAXIMUM_TOKEN_DURATION_MINUTES,
     validate_client_id,
@@ -47,7 +48,8 @@ __all__ = [
     'parse_presence', 'looks_like_token', 'ChannelPresence',
 ]
 
-def create_channel(client_id: str, duration_minutes: Optional[int] = None) -> str:
+
+def create_channel(client_id: Text, duration_minutes: Optional[int] = None) -> str:
     """Creates a channel for ``client_id`` and returns its token, for ``new goog.appengine.Channel(token)``.
 
     Args:
@@ -64,21 +66,23 @@ def create_channel(client_id: str, duration_minutes: Optional[int] = None) -> st
     return defaults.client().create_channel(client_id, duration_minutes).token
 
 
-def send_message_result(client_id: Optional[str] = None, message: Optional[str] = None, *,
-                        token: Optional[str] = None, idempotency_key: Optional[str] = None) -> SendResult:
+def send_message_result(client_id: Optional[Text] = None, message: Optional[Text] = None, *,
+                        token: Optional[Text] = None, idempotency_key: Optional[str] = None) -> SendResult:
     """:func:`send_message`, returning what the gateway did (``result.status``, ``result.client_id``)."""
-    text = validate_message(message)
+    # GAE's order: the recipient is checked first, then the message; both before any request.
     if token is not None:
         if client_id is not None:
             raise Error('Give client_id or token, not both.')
-        validate_token(token)
-        return defaults.client().send_to_token(token, text, idempotency_key=idempotency_key)
-    validate_client_id(client_id)
-    return defaults.client().send_to_id_or_token(client_id, text, idempotency_key=idempotency_key)
+        recipient = validate_token(token)
+        text = validate_message(message)
+        return defaults.client().send_to_token(recipient, text, idempotency_key=idempotency_key)
+    recipient = validate_client_id(client_id)
+    text = validate_message(message)
+    return defaults.client().send_to_id_or_token(recipient, text, idempotency_key=idempotency_key)
 
 
-def send_message(client_id: Optional[str] = None, message: Optional[str] = None, *,
-                 token: Optional[str] = None, idempotency_key: Optional[str] = None) -> None:
+def send_message(client_id: Optional[Text] = None, message: Optional[Text] = None, *,
+                 token: Optional[Text] = None, idempotency_key: Optional[str] = None) -> None:
     """Sends ``message`` to the client with ``client_id`` (or holding ``token``).
 
     As on App Engine, no error is raised when the message cannot be delivered (the client has no live
@@ -100,4 +104,3 @@ def parse_presence(headers: Headers, body: bytes, secret: Optional[str] = None, 
     Raises :class:`InvalidPresenceError` when the request is not a valid, recent, signed webhook.
     """
     return _parse_presence(headers, body, secret or defaults.webhook_secret(), path=path)
-

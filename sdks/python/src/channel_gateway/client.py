@@ -3,11 +3,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from .errors import Error, GatewayError
-from .limits import validate_client_id, validate_duration, validate_message, validate_token
+from .limits import Text, validate_client_id, validate_duration, validate_message, validate_token
 from .settings import Settings
 from .transport import Transport
 
@@ -28,9 +28,13 @@ def looks_like_token(value: object) -> bool:
     return isinstance(value, str) and _TOKEN_SHAPE.fullmatch(value) is not None
 
 
-def _timestamp(value: Optional[str]) -> Optional[datetime]:
+def _datetime(value: str) -> datetime:
     # fromisoformat() reads "Z" only from Python 3.11 on.
-    return None if value is None else datetime.fromisoformat(value.replace('Z', '+00:00'))
+    return datetime.fromisoformat(value.replace('Z', '+00:00'))
+
+
+def _timestamp(value: Optional[str]) -> Optional[datetime]:
+    return None if value is None else _datetime(value)
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ class ChannelInfo:
                    connected_at=_timestamp(item.get('connectedAt')))
 
 
-def _batch_item(item: Union[Message, Tuple[str, str]], index: int) -> dict:
+def _batch_item(item: Union[Message, Tuple[str, str]], index: int) -> Dict[str, Any]:
     if isinstance(item, tuple):
         client_id, message = item
         item = Message(message=message, client_id=client_id)
@@ -99,7 +103,7 @@ def _batch_item(item: Union[Message, Tuple[str, str]], index: int) -> dict:
         raise TypeError(f'messages[{index}] must be a Message or a (client_id, message) tuple')
     if (item.client_id is None) == (item.token is None):
         raise Error(f'messages[{index}] needs exactly one of client_id and token')
-    body: dict = {'message': validate_message(item.message)}
+    body: Dict[str, Any] = {'message': validate_message(item.message)}
     if item.token is not None:
         body['token'] = validate_token(item.token)
     else:
@@ -135,36 +139,37 @@ class Client:
         self.settings = base.updated(url=url, api_key=api_key, timeout=timeout, deadline=deadline)
         self._transport = Transport(self.settings)
 
-    def create_channel(self, client_id: str, duration_minutes: Optional[int] = None) -> NewChannel:
+    def create_channel(self, client_id: Text, duration_minutes: Optional[int] = None) -> NewChannel:
         """Issues a token for ``client_id``, valid ``duration_minutes`` (1...1440; default 120)."""
-        body: dict = {'clientId': validate_client_id(client_id)}
+        body: Dict[str, Any] = {'clientId': validate_client_id(client_id)}
         duration = validate_duration(duration_minutes)
         if duration is not None:
             body['durationMinutes'] = duration
         _, answer = self._transport.call('POST', '/v1/channels', body)
-        return NewChannel(answer['clientId'], answer['token'], _timestamp(answer['expiresAt']))
+        return NewChannel(answer['clientId'], answer['token'], _datetime(answer['expiresAt']))
 
-    def send(self, client_id: str, message: str, *, idempotency_key: Optional[str] = None) -> SendResult:
+    def send(self, client_id: Text, message: Text, *, idempotency_key: Optional[str] = None) -> SendResult:
         """Sends ``message`` to ``client_id``. A retry after a network fault reuses the idempotency key."""
-        path = f"/v1/channels/{quote(validate_client_id(client_id), safe='')}/messages"
+        recipient = validate_client_id(client_id)
         body = {'message': validate_message(message)}
         headers = {'Idempotency-Key': idempotency_key or str(uuid.uuid4())}
-        _, answer = self._transport.call('POST', path, body, headers)
-        return SendResult(status=answer['status'], client_id=client_id)
+        _, answer = self._transport.call('POST', f"/v1/channels/{quote(recipient, safe='')}/messages", body, headers)
+        return SendResult(status=answer['status'], client_id=recipient)
 
-    def send_to_token(self, token: str, message: str, *, idempotency_key: Optional[str] = None) -> SendResult:
+    def send_to_token(self, token: Text, message: Text, *, idempotency_key: Optional[str] = None) -> SendResult:
         """Sends ``message`` to whoever holds ``token`` (a token ``create_channel`` returned).
 
         The result's ``client_id`` is the token's client ID, or None with status ``no_channel`` when the
         token is unknown, expired or revoked. Raises :class:`~channel_gateway.GatewayError` when the
         gateway is too old to send by token.
         """
-        [result] = self.send_many([Message(message=message, token=token, idempotency_key=idempotency_key)])
+        item = Message(message=validate_message(message), token=validate_token(token), idempotency_key=idempotency_key)
+        [result] = self.send_many([item])
         if result.status == INVALID:
             raise result.error or GatewayError('the gateway refused a send by token', 400)
         return result
 
-    def send_to_id_or_token(self, client_id_or_token: str, message: str, *,
+    def send_to_id_or_token(self, client_id_or_token: Text, message: Text, *,
                             idempotency_key: Optional[str] = None) -> SendResult:
         """GAE's rule: the recipient may be a client ID or a token ``create_channel`` returned.
 
@@ -176,7 +181,9 @@ class Client:
         recipient = validate_client_id(client_id_or_token)
         text = validate_message(message)
         if looks_like_token(recipient):
-            [result] = self.send_many([Message(message=text, token=recipient, idempotency_key=idempotency_key)])
+            # Its own key: the gateway must not take the client-ID send that may follow for a repeat of it.
+            token_key = None if idempotency_key is None else idempotency_key + '#token'
+            [result] = self.send_many([Message(message=text, token=recipient, idempotency_key=token_key)])
             if result.status not in (NO_CHANNEL, INVALID):
                 return result
         return self.send(recipient, text, idempotency_key=idempotency_key)

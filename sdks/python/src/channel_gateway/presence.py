@@ -12,7 +12,8 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Optional, Tuple, Union
+from email.message import EmailMessage
+from typing import Any, Optional, Union, cast
 from urllib.parse import parse_qs
 
 from .errors import InvalidPresenceError
@@ -23,7 +24,8 @@ DEFAULT_TOLERANCE_SECONDS = 300.0
 CONNECTED_PATH = '/_ah/channel/connected/'
 DISCONNECTED_PATH = '/_ah/channel/disconnected/'
 
-Headers = Union[Mapping[str, Any], Iterable[Tuple[str, str]]]
+# Mappings, (name, value) pairs, email.message.Message (http.server), framework header objects, environs.
+Headers = Any
 
 _TIMESTAMP = re.compile(r'\d{1,16}')
 _SIGNATURE = re.compile(r'v1=([0-9a-fA-F]{64})')
@@ -85,10 +87,10 @@ def header(headers: Headers, name: str) -> Optional[str]:
     candidates = (name, wanted, cgi_name if wanted == 'content-type' else 'HTTP_' + cgi_name)
     if hasattr(headers, 'get'):
         for key in candidates:
-            value = headers.get(key)  # type: ignore[union-attr]
+            value = headers.get(key)
             if value is not None:
                 return str(value)
-    items = headers.items() if hasattr(headers, 'items') else headers  # type: ignore[union-attr]
+    items = headers.items() if hasattr(headers, 'items') else headers
     for key, value in items:
         if isinstance(key, str) and key.lower() in (wanted, candidates[2].lower()):
             return str(value)
@@ -101,7 +103,7 @@ def form_field(content_type: Optional[str], body: bytes, name: str) -> Optional[
     if media == 'multipart/form-data':
         # The email package reads MIME multipart bodies; form-data is one (RFC 7578).
         preamble = b'Content-Type: ' + (content_type or '').encode('latin-1') + b'\r\n\r\n'
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(preamble + body)
+        message = cast(EmailMessage, email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(preamble + body))
         if not message.is_multipart():
             return None
         for part in message.iter_parts():

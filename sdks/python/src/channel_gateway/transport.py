@@ -49,6 +49,7 @@ class Transport:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         settings.check()
         self._settings = settings
+        self._base_url = (settings.url or '').rstrip('/')
         self._clock = clock
         self._sleep = sleep
 
@@ -81,7 +82,7 @@ class Transport:
     def _attempt(self, method: str, path: str, body: Optional[Any], headers: Optional[Mapping[str, str]],
                  timeout: float, not_found_ok: bool) -> Tuple[int, Any]:
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode('utf-8')
-        request = urllib.request.Request(self._settings.url.rstrip('/') + path, data=data, method=method)
+        request = urllib.request.Request(self._base_url + path, data=data, method=method)
         request.add_header('Authorization', f'Bearer {self._settings.api_key}')
         request.add_header('Accept', 'application/json')
         request.add_header('User-Agent', USER_AGENT)
