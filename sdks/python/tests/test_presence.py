@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import hmac
+import os
 import time
 import unittest
 from urllib.parse import urlencode
@@ -10,6 +11,11 @@ from gateway_env import WEBHOOK_SECRET, BrowserSocket, at_least, client, recorde
 
 import channel_gateway
 from channel_gateway import channel
+
+
+# The body format the gateway under test was started with (CG_WEBHOOK_BODY_FORMAT).
+WEBHOOK_BODY_FORMAT = os.environ.get('CHANNEL_GATEWAY_TEST_WEBHOOK_BODY_FORMAT', 'urlencoded')
+CONTENT_TYPES = {'urlencoded': 'application/x-www-form-urlencoded', 'multipart': 'multipart/form-data; boundary='}
 
 
 def sign(body: bytes, timestamp_ms: int, secret: str = WEBHOOK_SECRET) -> str:
@@ -41,6 +47,7 @@ class DeliveredWebhookTest(unittest.TestCase):
         socket.wait_open()
         [connected] = wait_until(lambda: recorded_webhooks(client_id), 'the connected webhook')
         self.assertEqual(connected['path'], '/_ah/channel/connected/')
+        self.assertTrue(connected['headers']['content-type'].startswith(CONTENT_TYPES[WEBHOOK_BODY_FORMAT]))
         presence = channel.parse_presence(connected['headers'], base64.b64decode(connected['bodyBase64']),
                                           WEBHOOK_SECRET, path=connected['path'])
         self.assertEqual((presence.client_id, presence.connected), (client_id, True))

@@ -4,7 +4,7 @@
  *
  * - Presence webhooks: every `POST /_ah/channel/...` is answered 200 and recorded raw (path, headers,
  *   body bytes), so a test can run its SDK's verifier on requests the gateway really signed.
- *   `GET /_test/webhooks` lists them (`?from=<clientId>` filters on the form field).
+ *   `GET /_test/webhooks` lists them (`?from=<clientId>` filters on the form field, urlencoded or multipart).
  * - Browser stand-ins: `POST /_test/sockets {"token","url"}` opens a client socket (the project's own
  *   client package over `ws`) to the gateway at `url`; `GET /_test/sockets/<id>` says whether it is open
  *   and what it received; `DELETE /_test/sockets/<id>` closes it.
@@ -63,9 +63,17 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/** A form field of a urlencoded or multipart/form-data body (enough for the gateway's one-field bodies). */
 function formField(headers: Record<string, string>, body: Buffer, name: string): string | null {
-  if (!(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return null;
-  return new URLSearchParams(body.toString('utf8')).get(name);
+  const contentType = headers['content-type'] ?? '';
+  const text = body.toString('utf8');
+  if (contentType.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(text).get(name);
+  if (contentType.startsWith('multipart/form-data')) {
+    // The part's headers end at the first empty line; its value at the CRLF before the next boundary.
+    const part = new RegExp(`name="${name}"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--`).exec(text);
+    return part ? part[1]! : null;
+  }
+  return null;
 }
 
 export async function startHarnessServer(): Promise<HarnessServer> {
