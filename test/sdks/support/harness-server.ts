@@ -70,7 +70,7 @@ function formField(headers: Record<string, string>, body: Buffer, name: string):
   if (contentType.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(text).get(name);
   if (contentType.startsWith('multipart/form-data')) {
     // The part's headers end at the first empty line; its value at the CRLF before the next boundary.
-    const part = new RegExp(`name="${name}"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--`).exec(text);
+    const part = new RegExp(String.raw`name="${name}"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--`).exec(text);
     return part ? part[1]! : null;
   }
   return null;
