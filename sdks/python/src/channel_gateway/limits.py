@@ -1,8 +1,9 @@
 """GAE's limits and the checks made before any request, so bad input fails as it did on App Engine."""
 import unicodedata
-from typing import Optional, Union
+from typing import Optional, Tuple, Type, Union
 
 from .errors import (
+    Error,
     InvalidChannelClientIdError,
     InvalidChannelTokenDurationError,
     InvalidMessageError,
@@ -27,30 +28,24 @@ MAXIMUM_TOKEN_LENGTH = 512
 Text = Union[str, bytes]
 
 
-def _as_text(value: Text) -> str:
-    """``str`` as is; ``bytes`` (code ported from Python 2) decoded as UTF-8, strictly."""
-    return value.decode('utf-8') if isinstance(value, bytes) else value
+def _utf8_text(value: object, error: Type[Error], what: str, not_a_string: str) -> Tuple[str, int]:
+    """``value`` as ``str`` with its length in bytes of UTF-8, or ``error``.
 
-
-def _utf8_length(text: str) -> Optional[int]:
-    """Bytes of UTF-8, or None when the text holds a lone surrogate (it has no UTF-8 form)."""
+    ``bytes`` (code ported from Python 2, where GAE took ``str``) must be UTF-8; a ``str`` must not hold
+    a lone surrogate, which has no UTF-8 form and so could not be sent.
+    """
+    if not isinstance(value, (str, bytes)):
+        raise error(not_a_string)
     try:
-        return len(text.encode('utf-8'))
-    except UnicodeEncodeError:
-        return None
+        text = value.decode('utf-8') if isinstance(value, bytes) else value
+        return text, len(text.encode('utf-8'))
+    except UnicodeError:
+        raise error(f'{what} is not valid UTF-8 (bytes that do not decode, or a lone surrogate).') from None
 
 
 def validate_client_id(client_id: object) -> str:
     """Returns the client ID as ``str``, or raises :class:`InvalidChannelClientIdError`."""
-    if not isinstance(client_id, (str, bytes)):
-        raise InvalidChannelClientIdError(f'{client_id!r} is not a string.')
-    try:
-        text = _as_text(client_id)
-    except UnicodeDecodeError:
-        raise InvalidChannelClientIdError('Client id is not valid UTF-8.') from None
-    length = _utf8_length(text)
-    if length is None:
-        raise InvalidChannelClientIdError('Client id holds a lone surrogate, which has no UTF-8 form.')
+    text, length = _utf8_text(client_id, InvalidChannelClientIdError, 'Client id', f'{client_id!r} is not a string.')
     if length == 0:
         raise InvalidChannelClientIdError('Client id must not be empty.')
     if length > MAXIMUM_CLIENT_ID_LENGTH:
@@ -78,15 +73,7 @@ def validate_duration(duration_minutes: object) -> Optional[int]:
 
 def validate_message(message: object) -> str:
     """Returns the message as ``str``, or raises :class:`InvalidMessageError`."""
-    if not isinstance(message, (str, bytes)):
-        raise InvalidMessageError('Message must be a string')
-    try:
-        text = _as_text(message)
-    except UnicodeDecodeError:
-        raise InvalidMessageError('Message is not valid UTF-8.') from None
-    length = _utf8_length(text)
-    if length is None:
-        raise InvalidMessageError('Message holds a lone surrogate, which has no UTF-8 form.')
+    text, length = _utf8_text(message, InvalidMessageError, 'Message', 'Message must be a string')
     if length > MAXIMUM_MESSAGE_LENGTH:
         raise InvalidMessageError(f'Message must be no longer than {MAXIMUM_MESSAGE_LENGTH} chars')
     return text
@@ -94,12 +81,7 @@ def validate_message(message: object) -> str:
 
 def validate_token(token: object) -> str:
     """Returns the token as ``str``, or raises :class:`InvalidTokenError` (the gateway would not know it)."""
-    if not isinstance(token, (str, bytes)):
-        raise InvalidTokenError(f'{type(token).__name__} is not a token: tokens are strings.')
-    try:
-        text = _as_text(token)
-    except UnicodeDecodeError:
-        raise InvalidTokenError('Token is not valid UTF-8.') from None
-    if not text or len(text) > MAXIMUM_TOKEN_LENGTH or not text.isascii() or not text.isprintable():
-        raise InvalidTokenError('Token must be 1 to 512 printable ASCII characters.')
+    text, length = _utf8_text(token, InvalidTokenError, 'Token', f'{type(token).__name__} is not a token.')
+    if not 0 < length <= MAXIMUM_TOKEN_LENGTH or not text.isascii() or not text.isprintable():
+        raise InvalidTokenError(f'Token must be 1 to {MAXIMUM_TOKEN_LENGTH} printable ASCII characters.')
     return text
