@@ -33,6 +33,39 @@ class BatchTest(unittest.TestCase):
             client().send_many([(unique('many'), 'x')] * 1001)
 
 
+class IdempotentSendTest(unittest.TestCase):
+    """What makes the SDK's retries safe, on the real gateway: a repeated key is delivered once."""
+
+    def test_a_repeated_key_is_answered_but_not_delivered_again(self) -> None:
+        gateway = client()
+        client_id = unique('once')
+        socket = BrowserSocket(gateway.create_channel(client_id).token, node=1)
+        socket.wait_open()
+        key = str(uuid.uuid4())
+        self.assertEqual(gateway.send(client_id, 'once', idempotency_key=key).status, 'routed')
+        self.assertEqual(client(url=NODE_URLS[1]).send(client_id, 'once', idempotency_key=key).status, 'routed')
+        gateway.send(client_id, 'after')
+        # One sender, in order: had the repeat been delivered, it would come before 'after'.
+        self.assertEqual(socket.wait_messages(2), ['once', 'after'])
+        with self.assertRaises(channel_gateway.GatewayError) as caught:
+            gateway.send(client_id, 'another message', idempotency_key=key)
+        self.assertEqual((caught.exception.status, caught.exception.code), (409, 'idempotency_key_reused'))
+        socket.close()
+
+    def test_batch_items_with_repeated_keys_are_delivered_once(self) -> None:
+        gateway = client()
+        client_id = unique('batch-once')
+        socket = BrowserSocket(gateway.create_channel(client_id).token, node=0)
+        socket.wait_open()
+        batch = [Message('first', client_id=client_id, idempotency_key=str(uuid.uuid4())),
+                 Message('second', client_id=client_id, idempotency_key=str(uuid.uuid4()))]
+        gateway.send_many(batch)
+        self.assertEqual([r.status for r in gateway.send_many(batch)], ['routed', 'routed'])
+        gateway.send(client_id, 'third')
+        self.assertEqual(socket.wait_messages(3), ['first', 'second', 'third'])
+        socket.close()
+
+
 class PresenceQueryTest(unittest.TestCase):
     def test_get_channel_and_presence_from_any_node(self) -> None:
         gateway = client()
@@ -92,6 +125,18 @@ class IdempotencyKeyTest(unittest.TestCase):
             self.assertEqual(server.requests[0][1], '/v1/channels/user%2F1/messages')
         finally:
             server.close()
+
+    def test_every_batch_item_carries_its_own_key(self) -> None:
+        server = RecordingServer([(202, {'results': [{'clientId': 'a', 'status': 'routed'},
+                                                     {'clientId': 'b', 'status': 'queued'}]})])
+        try:
+            channel_gateway.Client(url=server.url, api_key='key').send_many(
+                [('a', 'x'), Message('y', client_id='b', idempotency_key='mine-1')])
+        finally:
+            server.close()
+        items = json.loads(server.requests[0][3])['messages']
+        self.assertEqual(uuid.UUID(items[0]['idempotencyKey']).version, 4)
+        self.assertEqual(items[1], {'clientId': 'b', 'message': 'y', 'idempotencyKey': 'mine-1'})
 
     def test_a_refusal_is_not_retried(self) -> None:
         server = RecordingServer([(400, {'error': {'code': 'invalid_field', 'message': 'bad', 'field': 'message'}})])

@@ -62,10 +62,12 @@ class SendByTokenTest(unittest.TestCase):
         finally:
             server.close()
         self.assertEqual((result.status, result.client_id), ('routed', 'user-9'))
-        [(method, path, headers, body)] = server.requests
+        [(method, path, _, body)] = server.requests
         self.assertEqual((method, path), ('POST', '/v1/messages'))
-        self.assertEqual(json.loads(body), {'messages': [{'token': token, 'message': 'hi'}]})
-        self.assertIn('idempotency-key', headers)
+        [item] = json.loads(body)['messages']
+        self.assertEqual((item['token'], item['message']), (token, 'hi'))
+        self.assertNotIn('clientId', item)
+        self.assertTrue(item['idempotencyKey'])
 
     def test_tokens_in_batches(self) -> None:
         gateway = client()

@@ -80,6 +80,11 @@ class BadInputTest(unittest.TestCase):
             with self.subTest(token=token), self.assertRaises(channel_gateway.InvalidTokenError):
                 channel.send_message(token=token, message='hello')  # type: ignore[arg-type]
 
+    def test_malformed_idempotency_key_is_refused(self) -> None:
+        for key in ('', 'with space', 'é', 'k' * 257):
+            with self.subTest(key=key), self.assertRaises(channel.Error):
+                channel.send_message('user-1', 'hello', idempotency_key=key)
+
     def test_limits_themselves_are_allowed(self) -> None:
         """The boundary values are accepted (they do reach the server: checked, then forgotten)."""
         channel.create_channel('é' * 128, 1440)

@@ -1,4 +1,5 @@
 """The gateway's API with everything it answers: the richer counterpart of the GAE-style functions."""
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -7,7 +8,15 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from .errors import Error, GatewayError
-from .limits import Text, validate_client_id, validate_duration, validate_message, validate_token
+from .limits import (
+    MAXIMUM_IDEMPOTENCY_KEY_LENGTH,
+    Text,
+    validate_client_id,
+    validate_duration,
+    validate_idempotency_key,
+    validate_message,
+    validate_token,
+)
 from .settings import Settings
 from .transport import Transport
 
@@ -95,6 +104,15 @@ class ChannelInfo:
                    connected_at=_timestamp(item.get('connectedAt')))
 
 
+def _token_attempt_key(key: str) -> str:
+    """The key of the token attempt in :meth:`Client.send_to_id_or_token`: derived from the caller's, so
+    a retry repeats it, and different, so the client-ID send that may follow is not taken for a repeat."""
+    derived = key + '#token'
+    if len(derived) <= MAXIMUM_IDEMPOTENCY_KEY_LENGTH:
+        return derived
+    return 'token#' + hashlib.sha256(key.encode('ascii')).hexdigest()
+
+
 def _batch_item(item: Union[Message, Tuple[str, str]], index: int) -> Dict[str, Any]:
     if isinstance(item, tuple):
         client_id, message = item
@@ -108,8 +126,8 @@ def _batch_item(item: Union[Message, Tuple[str, str]], index: int) -> Dict[str, 
         body['token'] = validate_token(item.token)
     else:
         body['clientId'] = validate_client_id(item.client_id)
-    if item.idempotency_key is not None:
-        body['idempotencyKey'] = item.idempotency_key
+    # Each item its own key, so that a retried batch delivers every item once.
+    body['idempotencyKey'] = validate_idempotency_key(item.idempotency_key or str(uuid.uuid4()))
     return body
 
 
@@ -152,7 +170,7 @@ class Client:
         """Sends ``message`` to ``client_id``. A retry after a network fault reuses the idempotency key."""
         recipient = validate_client_id(client_id)
         body = {'message': validate_message(message)}
-        headers = {'Idempotency-Key': idempotency_key or str(uuid.uuid4())}
+        headers = {'Idempotency-Key': validate_idempotency_key(idempotency_key or str(uuid.uuid4()))}
         _, answer = self._transport.call('POST', f"/v1/channels/{quote(recipient, safe='')}/messages", body, headers)
         return SendResult(status=answer['status'], client_id=recipient)
 
@@ -182,25 +200,24 @@ class Client:
         text = validate_message(message)
         if looks_like_token(recipient):
             # Its own key: the gateway must not take the client-ID send that may follow for a repeat of it.
-            token_key = None if idempotency_key is None else idempotency_key + '#token'
+            token_key = None if idempotency_key is None else _token_attempt_key(idempotency_key)
             [result] = self.send_many([Message(message=text, token=recipient, idempotency_key=token_key)])
             if result.status not in (NO_CHANNEL, INVALID):
                 return result
         return self.send(recipient, text, idempotency_key=idempotency_key)
 
-    def send_many(self, messages: Iterable[Union[Message, Tuple[str, str]]], *,
-                  idempotency_key: Optional[str] = None) -> List[SendResult]:
+    def send_many(self, messages: Iterable[Union[Message, Tuple[str, str]]]) -> List[SendResult]:
         """Sends up to 1000 messages in one request; one result per item, in order.
 
         Items are :class:`Message` objects or ``(client_id, message)`` tuples. Each item is validated
         here first (an invalid one raises before anything is sent); the gateway still answers ``invalid``
-        for an item it refuses, without failing the others.
+        for an item it refuses, without failing the others. Each item carries an idempotency key (its
+        ``idempotency_key``, else a fresh UUID4) that a retry of the request repeats.
         """
         items = [_batch_item(item, index) for index, item in enumerate(messages)]
         if not 1 <= len(items) <= MAXIMUM_BATCH_SIZE:
             raise Error(f'send_many takes 1 to {MAXIMUM_BATCH_SIZE} messages (got {len(items)})')
-        headers = {'Idempotency-Key': idempotency_key or str(uuid.uuid4())}
-        _, answer = self._transport.call('POST', '/v1/messages', {'messages': items}, headers)
+        _, answer = self._transport.call('POST', '/v1/messages', {'messages': items})
         return [_send_result(item) for item in answer['results']]
 
     def get_channel(self, client_id: str) -> Optional[ChannelInfo]:

@@ -22,6 +22,9 @@ MAXIMUM_MESSAGE_LENGTH = 32767
 #: The lifetime of a token when ``duration_minutes`` is not given (GAE's default).
 DEFAULT_TOKEN_DURATION_MINUTES = 120
 
+#: Longest idempotency key the gateway accepts (visible ASCII only).
+MAXIMUM_IDEMPOTENCY_KEY_LENGTH = 256
+
 #: Longest token the gateway's socket protocol accepts; anything longer cannot be a token.
 MAXIMUM_TOKEN_LENGTH = 512
 
@@ -85,3 +88,12 @@ def validate_token(token: object) -> str:
     if not 0 < length <= MAXIMUM_TOKEN_LENGTH or not text.isascii() or not text.isprintable():
         raise InvalidTokenError(f'Token must be 1 to {MAXIMUM_TOKEN_LENGTH} printable ASCII characters.')
     return text
+
+
+def validate_idempotency_key(key: object) -> str:
+    """Returns the key, or raises :class:`~channel_gateway.Error`: 1 to 256 visible ASCII characters."""
+    if (not isinstance(key, str) or not 0 < len(key) <= MAXIMUM_IDEMPOTENCY_KEY_LENGTH
+            or any(not '!' <= char <= '~' for char in key)):
+        raise Error(f'An idempotency key must be 1 to {MAXIMUM_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters '
+                    f'(got {key!r}).')
+    return key
