@@ -104,6 +104,11 @@ class ChannelInfo:
                    connected_at=_timestamp(item.get('connectedAt')))
 
 
+def _key_or_new(key: Optional[str]) -> str:
+    """The caller's idempotency key (checked later: an empty one is refused, not replaced), else a UUID4."""
+    return str(uuid.uuid4()) if key is None else key
+
+
 def _token_attempt_key(key: str) -> str:
     """The key of the token attempt in :meth:`Client.send_to_id_or_token`: derived from the caller's, so
     a retry repeats it, and different, so the client-ID send that may follow is not taken for a repeat."""
@@ -127,7 +132,7 @@ def _batch_item(item: Union[Message, Tuple[str, str]], index: int) -> Dict[str, 
     else:
         body['clientId'] = validate_client_id(item.client_id)
     # Each item its own key, so that a retried batch delivers every item once.
-    body['idempotencyKey'] = validate_idempotency_key(item.idempotency_key or str(uuid.uuid4()))
+    body['idempotencyKey'] = validate_idempotency_key(_key_or_new(item.idempotency_key))
     return body
 
 
@@ -170,7 +175,7 @@ class Client:
         """Sends ``message`` to ``client_id``. A retry after a network fault reuses the idempotency key."""
         recipient = validate_client_id(client_id)
         body = {'message': validate_message(message)}
-        headers = {'Idempotency-Key': validate_idempotency_key(idempotency_key or str(uuid.uuid4()))}
+        headers = {'Idempotency-Key': validate_idempotency_key(_key_or_new(idempotency_key))}
         _, answer = self._transport.call('POST', f"/v1/channels/{quote(recipient, safe='')}/messages", body, headers)
         return SendResult(status=answer['status'], client_id=recipient)
 
