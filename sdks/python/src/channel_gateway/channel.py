@@ -30,9 +30,9 @@ from .errors import (  # noqa: F401  (re-exported: these are GAE's names)
 )
 from .limits import (  # noqa: F401
     MAXIMUM_CLIENT_ID_LENGTH,
-    Text,
     MAXIMUM_MESSAGE_LENGTH,
     MAXIMUM_TOKEN_DURATION_MINUTES,
+    Text,
     validate_client_id,
     validate_duration,
     validate_message,
