@@ -93,6 +93,8 @@ const schema = z.object({
   NODE_TIMEOUT_MS: integer(300, 600_000).default(15_000),
   /** permessage-deflate; off by default (CPU and memory per socket). */
   COMPRESSION: flag.default(false),
+  /** Server transport: uws (uWebSockets.js, native builds only), node (node:http + ws), auto (uws when a native build loads). */
+  TRANSPORT: z.enum(['auto', 'uws', 'node']).default('auto'),
 });
 
 export type WebhookBodyFormat = z.infer<typeof schema>['WEBHOOK_BODY_FORMAT'];
@@ -122,6 +124,7 @@ export type GatewayConfig = {
   idempotency: { ttlSeconds: number; maxKeys: number };
   drainTimeoutMs: number;
   compression: boolean;
+  transport: 'auto' | 'uws' | 'node';
   /** `bodyFormat` absent: urlencoded. */
   webhooks: { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number; bodyFormat?: WebhookBodyFormat } | undefined;
   presence: { graceMs: number; heartbeatIntervalMs: number; nodeTimeoutMs: number };
@@ -192,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idempotency: { ttlSeconds: c.IDEMPOTENCY_TTL_SECONDS ?? c.BUFFER_TTL_SECONDS, maxKeys: c.IDEMPOTENCY_MAX_KEYS },
       drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
       compression: c.COMPRESSION,
+      transport: c.TRANSPORT,
       webhooks:
         c.WEBHOOK_URL && c.WEBHOOK_SECRET
           ? {

@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES } from '@channel-gateway/protocol';
 import { startTestGateway, type TestGateway } from './support/in-process-gateway.js';
+import { TEST_TRANSPORTS } from './support/transports.js';
 
-describe('HTTP API', () => {
+describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
   let gateway: TestGateway;
-  beforeAll(async () => (gateway = await startTestGateway('memory', { maxBodyBytes: 64 * 1024 })));
+  beforeAll(async () => (gateway = await startTestGateway('memory', { transport, maxBodyBytes: 64 * 1024 })));
   afterAll(async () => gateway.stop());
 
   it('creates a channel with a generated ULID client ID and the default 120 minutes', async () => {

@@ -67,7 +67,12 @@ export class GatewayMetrics {
     help: 'Closed sockets whose release could not reach Redis yet (retried until it does)',
     registers: [this.registry],
   });
-  readonly uwsBuild = new Gauge({ name: 'cg_uws_build_info', help: 'The uWebSockets.js build this node loaded (value is always 1)', labelNames: ['build'], registers: [this.registry] });
+  readonly transportInfo = new Gauge({
+    name: 'cg_transport_info',
+    help: 'The server transport this node runs (uws or node) and what serves it (value is always 1)',
+    labelNames: ['transport', 'build'],
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

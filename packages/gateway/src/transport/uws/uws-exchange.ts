@@ -1,0 +1,79 @@
+/**
+ * HttpExchange over a uWS request/response pair. The request object is valid only during the handler's
+ * synchronous call, so header() reads through to it then (no copies on the send path's hot loop).
+ */
+import { STATUS_CODES } from 'node:http';
+import type { HttpExchange } from '../transport.js';
+import type { HttpRequest, HttpResponse } from './load-uws.js';
+
+export class UwsExchange implements HttpExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  finished = false;
+  /** uWS keeps every connection open; a client that asks for a close (health checkers do) gets one. */
+  private readonly clientWantsClose: boolean;
+  private abortHandler: (() => void) | undefined;
+
+  constructor(
+    private readonly res: HttpResponse,
+    private readonly req: HttpRequest,
+  ) {
+    this.method = req.getMethod().toUpperCase();
+    this.path = req.getUrl();
+    this.query = req.getQuery() ?? '';
+    const connection = req.getHeader('connection');
+    this.clientWantsClose = connection !== '' && /\bclose\b/i.test(connection);
+    res.onAborted(() => {
+      if (this.finished) return;
+      this.finished = true;
+      this.abortHandler?.();
+    });
+  }
+
+  header(name: string): string {
+    return this.req.getHeader(name);
+  }
+
+  forEachHeader(visit: (name: string, value: string) => void): void {
+    this.req.forEach(visit);
+  }
+
+  param(index: number): string {
+    return this.req.getParameter(index) ?? '';
+  }
+
+  remoteAddress(): string {
+    return Buffer.from(this.res.getRemoteAddressAsText()).toString();
+  }
+
+  onData(handler: (chunk: Buffer, isLast: boolean) => void): void {
+    this.res.onData((chunk, isLast) => {
+      if (this.finished) return;
+      // The ArrayBuffer is reused by uWS after this callback: copy it (Buffer.from wraps the copy).
+      handler(Buffer.from(chunk.slice(0)), isLast);
+    });
+  }
+
+  onAborted(handler: () => void): void {
+    this.abortHandler = handler;
+  }
+
+  respond(status: number, headers: Iterable<readonly [string, string]>, body: string | Uint8Array, closeConnection = false): void {
+    if (this.finished) return;
+    this.finished = true; // answered: nothing else may touch res
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const [key, value] of headers) if (key.toLowerCase() !== 'content-length') res.writeHeader(key, value);
+      res.end(body, closeConnection || this.clientWantsClose);
+    });
+  }
+}
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) statusLines.set(status, (line = `${status} ${STATUS_CODES[status] ?? ''}`));
+  return line;
+}
