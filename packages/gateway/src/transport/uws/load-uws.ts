@@ -58,7 +58,7 @@ export function tryLoadUws(): { loaded: LoadedUws } | { skipped: string[] } {
       if (typeof uws.App !== 'function') throw new Error('the binary does not export App');
       return (outcome = { loaded: { uws, build: `${name}@${packageVersion(entry)}`, skipped } });
     } catch (error) {
-      skipped.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+      skipped.push(`${name}: ${(error as Error).message.split('\n')[0]!.replace(/\.$/, '')}`);
     }
   }
   return (outcome = { skipped });
