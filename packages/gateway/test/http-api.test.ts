@@ -139,7 +139,7 @@ describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
     expect((await fetch(gateway.httpUrl + '/readyz')).status).toBe(200);
     const metrics = await (await fetch(gateway.httpUrl + '/metrics')).text();
     expect(metrics).toContain('cg_sends_total');
-    expect(metrics).toMatch(/cg_uws_build_info\{build="@[^"]+"\} 1/);
+    expect(metrics).toMatch(new RegExp(`cg_transport_info\\{transport="${transport}",build="[^"]+"\\} 1`));
     expect((await fetch(gateway.httpUrl + '/openapi.yaml')).status).toBe(200);
     const missing = await fetch(gateway.httpUrl + '/nope');
     expect(missing.status).toBe(404);

@@ -44,7 +44,7 @@ describe('transport selection', () => {
     expect(node.transport).toBe('node');
     expect((await fetch(`${node.httpUrl}/healthz`)).status).toBe(200);
     const listening = node.logEntries().find((entry) => entry.msg === 'listening');
-    expect(String(listening?.skipped)).toMatch(/uws-js-unofficial: Cannot load native addon/);
+    expect(String(listening?.skipped)).toMatch(/@trufflesuite\/uws-js-unofficial: (Cannot load native addon|no native binary)/);
   });
 
   it('refuses CG_TRANSPORT=uws where no native build loads, with the reason and no stack', () => {
