@@ -28,11 +28,34 @@ export function serveFetch(transport: Transport, handler: FetchHandler, options:
   });
 }
 
+/** Methods a fetch `Request` cannot carry (it throws): nothing here serves them. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * The fetch `Request` for what the client sent, or the 4xx to answer: a Host or path that makes no URL
+ * (`user@evil`, `a:99999`, `[`) is the client's error. Issue 12.1: this used to throw out of the uWS
+ * callback and end the process.
+ */
+function toRequest(exchange: HttpExchange, makeRequest: () => Request): Request | { status: number; body: string } {
+  if (FORBIDDEN_METHODS.has(exchange.method)) {
+    return { status: 405, body: JSON.stringify({ error: { code: ApiErrorCode.METHOD_NOT_ALLOWED, message: `${exchange.method} is not served here` } }) };
+  }
+  try {
+    return makeRequest();
+  } catch {
+    return { status: 400, body: JSON.stringify({ error: { code: ApiErrorCode.INVALID_FIELD, message: 'the Host header or the path does not form a valid URL', field: 'Host' } }) };
+  }
+}
+
+const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
+
 async function respond(exchange: HttpExchange, handler: FetchHandler, makeRequest: () => Request, options: FetchBridgeOptions): Promise<void> {
+  const request = toRequest(exchange, makeRequest);
+  if (!(request instanceof Request)) return exchange.respond(request.status, JSON_HEADERS, request.body);
   let response: Response;
   let body: ArrayBuffer;
   try {
-    response = await handler(makeRequest());
+    response = await handler(request);
     body = await response.arrayBuffer();
   } catch (error) {
     options.onError(error as Error);

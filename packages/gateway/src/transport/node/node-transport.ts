@@ -45,6 +45,11 @@ export class NodeTransport implements Transport {
         exchange.respond(500, JSON_HEADERS, INTERNAL_ERROR_BODY, true);
       }
     });
+    // node:http hands CONNECT to this event and closes the connection unanswered when nobody listens.
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      socket.on('error', () => socket.destroy());
+      refuseUpgrade(socket, 405, JSON.stringify({ error: { code: 'method_not_allowed', message: 'CONNECT is not served here' } }));
+    });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       const path = (req.url ?? '/').split('?')[0];
@@ -130,7 +135,7 @@ function headerOf(req: IncomingMessage, name: string): string {
   return value === undefined ? '' : Array.isArray(value) ? (value[0] ?? '') : value;
 }
 
-/** A plain HTTP answer on a socket that asked for an upgrade, then the end of the connection. */
+/** A plain HTTP answer on a socket that node:http handed over (upgrade, CONNECT), then the end of the connection. */
 function refuseUpgrade(socket: Duplex, status: number, body: string): void {
   const length = Buffer.byteLength(body);
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n${body}`);
