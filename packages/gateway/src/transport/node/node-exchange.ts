@@ -72,6 +72,8 @@ export class NodeExchange implements HttpExchange {
     for (const [key, value] of headers) if (key.toLowerCase() !== 'content-length') res.appendHeader(key, value);
     // node:http answers `Connection: close` itself to a client that asked for it (and to HTTP/1.0).
     if (closeConnection) res.setHeader('connection', 'close');
+    // Always a Content-Length (as uWS): HTTP/1.0 clients then need not wait for the close.
+    res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     res.end(body);
   }
 }
