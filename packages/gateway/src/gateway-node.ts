@@ -124,6 +124,7 @@ export class GatewayNode {
     });
     serveFetch(transport, (request) => http.fetch(request), {
       maxBodyBytes: this.config.maxBodyBytes,
+      apiKeys: this.config.apiKeys,
       onError: (error) => this.logger.error({ err: error.message }, 'http handler failed'),
     });
 

@@ -5,17 +5,29 @@
  */
 import { ApiErrorCode } from '@channel-gateway/protocol';
 import type { HttpExchange, Transport } from '../transport/transport.js';
+import { bearerAuthenticator } from './api-keys.js';
+import { HttpApiError } from './api-error.js';
 import { readBody } from './read-body.js';
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 export interface FetchBridgeOptions {
   maxBodyBytes: number;
+  /** Keys for `/v1/*`: checked here before any body is read (issue 12.3), and again by the routes. */
+  apiKeys: readonly string[];
   onError(error: Error): void;
 }
 
 export function serveFetch(transport: Transport, handler: FetchHandler, options: FetchBridgeOptions): void {
+  const authenticate = bearerAuthenticator(options.apiKeys);
   transport.route('any', '/*', (exchange) => {
+    if (exchange.path.startsWith('/v1/')) {
+      try {
+        authenticate(exchange.header('authorization'));
+      } catch (error) {
+        return exchange.respond(401, JSON_HEADERS, JSON.stringify((error as HttpApiError).toBody()), true);
+      }
+    }
     // Headers are only valid now: copy them.
     const headers = new Headers();
     exchange.forEachHeader((key, value) => headers.append(key, value));

@@ -71,7 +71,8 @@ export class NodeExchange implements HttpExchange {
     res.statusCode = status;
     for (const [key, value] of headers) if (key.toLowerCase() !== 'content-length') res.appendHeader(key, value);
     // node:http answers `Connection: close` itself to a client that asked for it (and to HTTP/1.0).
-    if (closeConnection) res.setHeader('connection', 'close');
+    // A body not read to its end is not drained either: the connection closes after the answer.
+    if (closeConnection || !this.req.complete) res.setHeader('connection', 'close');
     // Always a Content-Length (as uWS): HTTP/1.0 clients then need not wait for the close.
     res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     res.end(body);

@@ -13,6 +13,8 @@ export class UwsExchange implements HttpExchange {
   finished = false;
   /** uWS keeps every connection open; a client that asks for a close (health checkers do) gets one. */
   private readonly clientWantsClose: boolean;
+  /** A body was announced and not read to its end: answering now must close, or its bytes would be parsed as the next request. */
+  private bodyPending: boolean;
   private abortHandler: (() => void) | undefined;
 
   constructor(
@@ -24,6 +26,8 @@ export class UwsExchange implements HttpExchange {
     this.query = req.getQuery() ?? '';
     const connection = req.getHeader('connection');
     this.clientWantsClose = connection !== '' && /\bclose\b/i.test(connection);
+    const length = req.getHeader('content-length');
+    this.bodyPending = (length !== '' && length !== '0') || req.getHeader('transfer-encoding') !== '';
     res.onAborted(() => {
       if (this.finished) return;
       this.finished = true;
@@ -50,6 +54,7 @@ export class UwsExchange implements HttpExchange {
   onData(handler: (chunk: Buffer, isLast: boolean) => void): void {
     this.res.onData((chunk, isLast) => {
       if (this.finished) return;
+      if (isLast) this.bodyPending = false;
       // The ArrayBuffer is reused by uWS after this callback: copy it (Buffer.from wraps the copy).
       handler(Buffer.from(chunk.slice(0)), isLast);
     });
@@ -66,7 +71,7 @@ export class UwsExchange implements HttpExchange {
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (const [key, value] of headers) if (key.toLowerCase() !== 'content-length') res.writeHeader(key, value);
-      res.end(body, closeConnection || this.clientWantsClose);
+      res.end(body, closeConnection || this.clientWantsClose || this.bodyPending);
     });
   }
 }
