@@ -54,9 +54,17 @@ export class UwsExchange implements HttpExchange {
   onData(handler: (chunk: Buffer, isLast: boolean) => void): void {
     this.res.onData((chunk, isLast) => {
       if (this.finished) return;
-      if (isLast) this.bodyPending = false;
       // The ArrayBuffer is reused by uWS after this callback: copy it (Buffer.from wraps the copy).
-      handler(Buffer.from(chunk.slice(0)), isLast);
+      const copy = Buffer.from(chunk.slice(0));
+      if (!isLast) return handler(copy, false);
+      this.bodyPending = false;
+      // uWS does not support pipelining behind an async answer: when another request follows in the same
+      // read, it closes the connection unanswered (uNetworking/uWebSockets.js#277, wontfix). The last chunk
+      // is handed over once that read is parsed, so such a request is dropped before it is applied (and a
+      // retry cannot deliver twice) rather than applied and left unanswered (issue 12.5).
+      setImmediate(() => {
+        if (!this.finished) handler(copy, true);
+      });
     });
   }
 
