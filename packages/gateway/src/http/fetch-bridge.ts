@@ -33,7 +33,8 @@ export function serveFetch(transport: Transport, handler: FetchHandler, options:
     exchange.forEachHeader((key, value) => headers.append(key, value));
     const url = `http://${headers.get('host') || 'localhost'}${exchange.path}${exchange.query ? `?${exchange.query}` : ''}`;
     const { method } = exchange;
-    if (method === 'GET' || method === 'HEAD') return void respond(exchange, handler, () => new Request(url, { method, headers }), options);
+    // HEAD is served as the GET, and the transport answers the GET's Content-Length with no body.
+    if (method === 'GET' || method === 'HEAD') return void respond(exchange, handler, () => new Request(url, { method: 'GET', headers }), options);
     readBody(exchange, options.maxBodyBytes, (body) => {
       void respond(exchange, handler, () => new Request(url, { method, headers, body }), options);
     });

@@ -37,7 +37,9 @@ export interface HttpExchange {
   readonly finished: boolean;
   /**
    * Answers in one write (corked on uWS). `closeConnection` closes the connection after it (e.g. when the
-   * body was not read). Clients that asked for `Connection: close` get it regardless. A no-op when finished.
+   * body was not read). Clients that asked for `Connection: close` get it regardless, and so does a request
+   * whose body was not read to its end. To a HEAD request the body's length is sent as Content-Length and
+   * the body is not. A no-op when finished.
    */
   respond(status: number, headers: Iterable<readonly [string, string]>, body: string | Uint8Array, closeConnection?: boolean): void;
 }

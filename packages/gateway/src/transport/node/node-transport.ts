@@ -8,6 +8,7 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'n
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { INTERNAL_ERROR_BODY, JSON_HEADERS, type TransportOptions } from '../internal-error.js';
+import { MAX_REQUEST_HEADER_BYTES, requestHeadProblem } from '../request-head-limits.js';
 import type { HttpHandler, SocketRoute, Transport } from '../transport.js';
 import { NodeExchange } from './node-exchange.js';
 import { NodeSocket } from './node-socket.js';
@@ -32,13 +33,16 @@ export class NodeTransport implements Transport {
     private readonly options: TransportOptions,
   ) {
     this.build = `node:http@${process.versions.node}+ws@${wsVersion}`;
-    this.server = createServer({ noDelay: true, headersTimeout: HTTP_IDLE_TIMEOUT_MS, keepAliveTimeout: HTTP_IDLE_TIMEOUT_MS });
+    this.server = createServer({ noDelay: true, headersTimeout: HTTP_IDLE_TIMEOUT_MS, keepAliveTimeout: HTTP_IDLE_TIMEOUT_MS, maxHeaderSize: MAX_REQUEST_HEADER_BYTES });
     this.server.timeout = HTTP_IDLE_TIMEOUT_MS;
     this.server.on('request', (req, res) => {
       const match = this.routes.match((req.method ?? '').toUpperCase(), (req.url ?? '/').split('?')[0]!);
       const exchange = new NodeExchange(req, res, match?.params ?? []);
       try {
         if (!match) throw new Error('no route (the gateway always mounts a catch-all)');
+        // node:http itself refuses a repeated Content-Length (400) and heads over 16 KiB (431).
+        const refused = requestHeadProblem((visit) => exchange.forEachHeader(visit));
+        if (refused) return exchange.respond(refused.status, JSON_HEADERS, refused.body, true);
         match.handler(exchange);
       } catch (error) {
         this.options.onError(error, `${exchange.method} ${exchange.path}`);

@@ -79,7 +79,10 @@ export class UwsExchange implements HttpExchange {
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (const [key, value] of headers) if (key.toLowerCase() !== 'content-length') res.writeHeader(key, value);
-      res.end(body, closeConnection || this.clientWantsClose || this.bodyPending);
+      const close = closeConnection || this.clientWantsClose || this.bodyPending;
+      // HEAD: the length the GET would have, and no body.
+      if (this.method === 'HEAD') res.endWithoutBody(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength, close);
+      else res.end(body, close);
     });
   }
 }

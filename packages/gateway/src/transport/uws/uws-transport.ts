@@ -3,6 +3,7 @@
  * Routes map one to one onto uWS routes; the WebSocket endpoint onto `app.ws`.
  */
 import { INTERNAL_ERROR_BODY, JSON_HEADERS, type TransportOptions } from '../internal-error.js';
+import { requestHeadProblem } from '../request-head-limits.js';
 import type { HttpHandler, SocketRoute, Transport } from '../transport.js';
 import type { LoadedUws, TemplatedApp, UsListenSocket } from './load-uws.js';
 import { UwsExchange } from './uws-exchange.js';
@@ -35,6 +36,8 @@ export class UwsTransport implements Transport {
     this.app[method](pattern, (res, req) => {
       const exchange = new UwsExchange(res, req);
       try {
+        const refused = requestHeadProblem((visit) => req.forEach(visit));
+        if (refused) return exchange.respond(refused.status, JSON_HEADERS, refused.body, true);
         handler(exchange);
       } catch (error) {
         this.options.onError(error, `${exchange.method} ${pattern}`);
