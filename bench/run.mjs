@@ -335,6 +335,7 @@ async function startGateways(redisUrl) {
         CG_NODE_ID: `bench-${name}`,
         CG_KEY_PREFIX: KEY_PREFIX,
         CG_CONNECTS_PER_SECOND_PER_IP: '1000000',
+        CG_MAX_SOCKETS_PER_IP: '1000000', // every bench client connects from loopback
         CG_LOG_LEVEL: 'info',
         CG_TRANSPORT: opt.transport,
       });

@@ -16,7 +16,7 @@ export class GatewayMetrics {
   readonly socketsLive = new Gauge({ name: 'cg_sockets_live', help: 'Open, authenticated client sockets on this node', registers: [this.registry] });
   readonly connects = new Counter({
     name: 'cg_connects_total',
-    help: 'Socket connection attempts by result (open, invalid_token, expired, rate_limited, origin_rejected, protocol_error, hello_timeout, unavailable)',
+    help: 'Socket connection attempts by result (open, invalid_token, expired, rate_limited, too_many_sockets, node_full, origin_rejected, protocol_error, hello_timeout, unavailable)',
     labelNames: ['result'],
     registers: [this.registry],
   });

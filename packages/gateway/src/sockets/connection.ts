@@ -40,6 +40,9 @@ export class Connection {
   floodWindowStart = 0;
   /** Counted in cg_sockets_live (open and scheduled for expiry). */
   live = false;
+  /** The client's address (for the per-address socket cap) and whether the socket is counted in it. */
+  address = '';
+  counted = false;
   /** Code this node closed the socket with, for metrics and logs. */
   closedWith: number | undefined;
 

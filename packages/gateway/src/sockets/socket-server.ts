@@ -7,6 +7,7 @@ import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame } from '@ch
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
 import { ConnectRateLimiter } from './connect-rate-limiter.js';
+import { SocketCaps } from './socket-caps.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { handleHello, type HelloDeps } from './hello.js';
 import type { Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
@@ -35,6 +36,7 @@ export class SocketServer {
   private readonly helloDeadlines: DeadlineWheel<Connection>;
   private readonly tokenExpiries: DeadlineWheel<Connection>;
   private readonly rateLimiter: ConnectRateLimiter;
+  private readonly caps: SocketCaps;
   private readonly ticker: NodeJS.Timeout;
   private nextConnectionId = 0;
   /** Connection IDs are unique per process start, so a restarted node never mistakes an old ID for a new socket. */
@@ -51,6 +53,7 @@ export class SocketServer {
     this.helloDeadlines = new DeadlineWheel(now);
     this.tokenExpiries = new DeadlineWheel(now);
     this.rateLimiter = new ConnectRateLimiter(deps.config.connectsPerSecondPerIp);
+    this.caps = new SocketCaps(deps.config.maxSocketsPerIp, deps.config.maxSockets);
     // One timer for all sockets: hello deadlines and token expiry, checked every quarter second.
     this.ticker = setInterval(() => this.tick(), 250);
     this.ticker.unref();
@@ -69,6 +72,9 @@ export class SocketServer {
       upgrade: (request) => this.upgrade(request),
       open: (socket: TransportSocket, connection) => {
         connection.ws = socket;
+        // Counted once open (an accepted upgrade can still fail its handshake), released in onClose.
+        this.caps.add(connection.address);
+        connection.counted = true;
         if (connection.refusal !== undefined) return connection.close(connection.refusal);
         connection.wheelBucket = this.helloDeadlines.add(connection, this.deps.clock.now() + config.helloTimeoutMs);
       },
@@ -108,10 +114,18 @@ export class SocketServer {
       metrics.connects.inc({ result: 'rate_limited' });
       return { refuse: { status: 429, body: 'too many connections from this address' } };
     }
+    const full = this.caps.refusal(address);
+    if (full) {
+      metrics.connects.inc({ result: full === 'address' ? 'too_many_sockets' : 'node_full' });
+      return full === 'address'
+        ? { refuse: { status: 429, body: 'too many open sockets from this address' } }
+        : { refuse: { status: 503, body: 'this node holds as many sockets as it may' } };
+    }
     const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
     // Refusals that the app must see as an error are upgraded and then closed with their code.
     const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
+    connection.address = address;
     return { accept: connection };
   }
 
@@ -159,6 +173,8 @@ export class SocketServer {
     const { registry, metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
     metrics.closes.inc({ reason });
+    if (connection.counted) this.caps.release(connection.address);
+    connection.counted = false;
     // The bucket is in whichever wheel holds the connection; removing from the other is a no-op.
     this.helloDeadlines.remove(connection, connection.wheelBucket);
     this.tokenExpiries.remove(connection, connection.wheelBucket);
