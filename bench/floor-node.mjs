@@ -23,7 +23,7 @@ const port = Number(process.env.FLOOR_PORT ?? 0);
 
 const channels = (process.env.FLOOR_CHANNELS ?? '').split(',').filter(Boolean);
 
-const { uws, build } = loadUws();
+const { uws, build } = await loadUws();
 const Redis = loadIoredis();
 
 const clients = new Map();

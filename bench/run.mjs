@@ -63,6 +63,7 @@ const { values: opt } = parseArgs({
     'wait-quiet': { type: 'string', default: '0' },
     out: { type: 'string', default: '' },
     label: { type: 'string', default: '' },
+    transport: { type: 'string', default: 'auto' },
     'max-minutes': { type: 'string', default: '15' },
     seed: { type: 'string', default: '12345' },
     repeat: { type: 'string', default: '1' },
@@ -334,15 +335,19 @@ async function startGateways(redisUrl) {
         CG_NODE_ID: `bench-${name}`,
         CG_KEY_PREFIX: KEY_PREFIX,
         CG_CONNECTS_PER_SECOND_PER_IP: '1000000',
+        CG_MAX_SOCKETS_PER_IP: '1000000', // every bench client connects from loopback
         CG_LOG_LEVEL: 'info',
+        CG_TRANSPORT: opt.transport,
       });
       let build;
       const node = await spawnUntil(`gateway-${name}`, process.execPath, [...nodeArgs, GATEWAY_MAIN], env, (line) => {
         if (!line.startsWith('{')) return undefined;
         try {
           const entry = JSON.parse(line);
-          if (entry.msg === 'uWebSockets.js loaded') build = entry.build;
-          if (entry.msg === 'listening' && entry.port) return { port: entry.port };
+          if (entry.msg === 'listening' && entry.port) {
+            build = `${entry.transport}: ${entry.build}`;
+            return { port: entry.port };
+          }
         } catch {
           /* not JSON */
         }
@@ -956,7 +961,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   md.push(`| open files (soft/hard) | ${env.openFiles ? `${env.openFiles.soft} / ${env.openFiles.hard}` : 'unknown'} |`);
   md.push(`| Node | ${env.node} |`);
   md.push(`| Redis | ${env.redis} |`);
-  md.push(`| uWebSockets.js | gateway: ${gateway?.build ?? '–'}; floor: ${floor?.build ?? '–'} |`);
+  md.push(`| transport | gateway: ${gateway?.build ?? '–'}; floor (uWS): ${floor?.build ?? '–'} |`);
   md.push(`| ws / ioredis | ${env.ws} / ${env.ioredis} |`);
   md.push(`| gateway commit | ${env.commit} |`);
   md.push(`| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${NODES} nodes a cluster, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s |`);

@@ -22,20 +22,13 @@ export function loadIoredis() {
   return mod.Redis ?? mod.default ?? mod;
 }
 
-export const UWS_CANDIDATES = ['@btc-vision/uwebsockets.js', '@trufflesuite/uws-js-unofficial'];
-
-/** The same build order as packages/gateway/src/sockets/uws.ts. */
-export function loadUws() {
-  const skipped = [];
-  for (const name of UWS_CANDIDATES) {
-    try {
-      const uws = gatewayRequire(name);
-      return { uws, build: `${name}@${packageVersion(gatewayRequire.resolve(name))}`, skipped };
-    } catch (error) {
-      skipped.push(`${name}: ${String(error.message).split('\n')[0]}`);
-    }
-  }
-  throw new Error(`no uWebSockets.js build loads: ${skipped.join('; ')}`);
+/**
+ * The gateway's own uWS loader (packages/gateway/src/transport/uws/load-uws.ts, from dist): native builds
+ * only, never the fork's JavaScript emulation. Throws with the reasons where none loads.
+ */
+export async function loadUws() {
+  const { loadUws: load } = await import(join(GATEWAY_DIR, 'dist', 'transport', 'uws', 'load-uws.js'));
+  return load();
 }
 
 export function packageVersion(entryFile) {

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { TEST_TRANSPORTS } from '../../packages/gateway/test/support/transports.js';
 import { launchChromium, startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
 import { AppPage, PageServer, observeQuietPeriod } from './support/app-page.js';
 
@@ -19,7 +20,10 @@ async function api(node: GatewayHandle, method: string, path: string, body?: unk
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-describe('browser client with two gateway processes', () => {
+// One node per transport (both where uWS loads natively): the page's sockets move between them.
+const [TRANSPORT_A, TRANSPORT_B] = [TEST_TRANSPORTS[0]!, TEST_TRANSPORTS[TEST_TRANSPORTS.length - 1]!];
+
+describe(`browser client with two gateway processes (${TRANSPORT_A} and ${TRANSPORT_B} transports)`, () => {
   let a: GatewayHandle;
   let b: GatewayHandle;
   let browser: Browser;
@@ -29,8 +33,8 @@ describe('browser client with two gateway processes', () => {
   beforeAll(async () => {
     const keyPrefix = uniqueKeyPrefix();
     [a, b, browser, pages] = await Promise.all([
-      startGatewayProcess({ apiKey: API_KEY, keyPrefix }),
-      startGatewayProcess({ apiKey: API_KEY, keyPrefix }),
+      startGatewayProcess({ apiKey: API_KEY, keyPrefix, transport: TRANSPORT_A }),
+      startGatewayProcess({ apiKey: API_KEY, keyPrefix, transport: TRANSPORT_B }),
       launchChromium(),
       PageServer.start(),
     ]);

@@ -6,19 +6,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '@channel-gateway/protocol';
 import { gatewayApi, startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
+import { TEST_TRANSPORTS } from '../../packages/gateway/test/support/transports.js';
 
 const API_KEY = 'cluster-test-key';
 
 const api = (node: GatewayHandle, method: string, path: string, body?: unknown) => gatewayApi(node.httpUrl, API_KEY)(method, path, body);
 
-describe('two gateway nodes on one Redis', () => {
+// Each transport takes the sockets once (node B) and the sends once (node A): a mixed cluster, which is
+// also what a rolling upgrade from one transport to the other runs.
+const PAIRS = TEST_TRANSPORTS.map((b, i) => [TEST_TRANSPORTS[(i + 1) % TEST_TRANSPORTS.length]!, b] as const);
+
+describe.each(PAIRS)('two gateway nodes on one Redis (A on %s, B on %s)', (transportA, transportB) => {
   let a: GatewayHandle;
   let b: GatewayHandle;
   beforeAll(async () => {
     const keyPrefix = uniqueKeyPrefix();
     [a, b] = await Promise.all([
-      startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: 'node-a' }),
-      startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: 'node-b' }),
+      startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: 'node-a', transport: transportA }),
+      startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: 'node-b', transport: transportB }),
     ]);
   });
   afterAll(async () => {

@@ -32,6 +32,8 @@ export interface StartGatewayOptions {
   main?: string;
   /** Echo the gateway's output to stderr (also: TEST_GATEWAY_ECHO=1). */
   echo?: boolean;
+  /** CG_TRANSPORT (default: unset, i.e. auto). */
+  transport?: 'auto' | 'uws' | 'node';
 }
 
 export type LogEntry = Record<string, unknown> & { msg?: string; level?: number };
@@ -45,6 +47,8 @@ export interface GatewayHandle {
   nodeId: string;
   apiKey: string;
   keyPrefix: string;
+  /** The transport the node reported in its "listening" line (`uws` or `node`). */
+  transport: string | undefined;
   /** The CG_REDIS_URL given to the node (undefined: in-memory). */
   redisUrl: string | undefined;
   /** Every output line so far (stdout and stderr). */
@@ -111,6 +115,7 @@ export async function startGatewayProcess(options: StartGatewayOptions = {}): Pr
     CG_KEY_PREFIX: keyPrefix,
   });
   if (redisUrl !== undefined) env.CG_REDIS_URL = redisUrl;
+  if (options.transport !== undefined) env.CG_TRANSPORT = options.transport;
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];
     else env[name] = value;
@@ -128,13 +133,16 @@ export async function startGatewayProcess(options: StartGatewayOptions = {}): Pr
     entry?.msg === 'listening' && typeof entry.port === 'number' && Number.isInteger(entry.port) && entry.port > 0;
 
   let port: number;
+  let transport: string | undefined;
   try {
     const line = await proc.waitForLine(
       (text, stream) => stream === 'stdout' && isListening(parseEntry(text)),
       options.startupTimeoutMs ?? 20_000,
       { what: 'its "listening" log line' },
     );
-    port = parseEntry(line)?.port as number;
+    const listening = parseEntry(line);
+    port = listening?.port as number;
+    transport = typeof listening?.transport === 'string' ? listening.transport : undefined;
   } catch (error) {
     await proc.stop('SIGKILL');
     throw error;
@@ -154,6 +162,7 @@ export async function startGatewayProcess(options: StartGatewayOptions = {}): Pr
     nodeId,
     apiKey,
     keyPrefix,
+    transport,
     redisUrl,
     logs: () => proc.lines().map((line) => line.text),
     logEntries,

@@ -56,6 +56,10 @@ const schema = z.object({
   TRUST_PROXY: flag.default(false),
   /** New sockets per second allowed from one IP address (burst: twice this). */
   CONNECTS_PER_SECOND_PER_IP: integer(1, 1_000_000).default(50),
+  /** Open sockets from one address at once (behind TRUST_PROXY: the forwarded address); beyond it a new one gets 429. */
+  MAX_SOCKETS_PER_IP: integer(1, 10_000_000).default(10_000),
+  /** Open sockets on this node at once; beyond it a new one gets 503. Keep it below the file limit (`ulimit -n`). */
+  MAX_SOCKETS: integer(1, 10_000_000).default(100_000),
   /** Per-client buffer: most messages kept for replay. */
   BUFFER_MAX_MESSAGES: integer(1, 100_000).default(100),
   /** Per-client buffer: most bytes (of message text) kept for replay. */
@@ -93,6 +97,8 @@ const schema = z.object({
   NODE_TIMEOUT_MS: integer(300, 600_000).default(15_000),
   /** permessage-deflate; off by default (CPU and memory per socket). */
   COMPRESSION: flag.default(false),
+  /** Server transport: uws (uWebSockets.js, native builds only), node (node:http + ws), auto (uws when a native build loads). */
+  TRANSPORT: z.enum(['auto', 'uws', 'node']).default('auto'),
 });
 
 export type WebhookBodyFormat = z.infer<typeof schema>['WEBHOOK_BODY_FORMAT'];
@@ -117,11 +123,14 @@ export type GatewayConfig = {
   idleTimeoutSeconds: number;
   maxBodyBytes: number;
   connectsPerSecondPerIp: number;
+  maxSocketsPerIp: number;
+  maxSockets: number;
   trustProxy: boolean;
   buffer: { maxMessages: number; maxBytes: number; ttlSeconds: number };
   idempotency: { ttlSeconds: number; maxKeys: number };
   drainTimeoutMs: number;
   compression: boolean;
+  transport: 'auto' | 'uws' | 'node';
   /** `bodyFormat` absent: urlencoded. */
   webhooks: { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number; bodyFormat?: WebhookBodyFormat } | undefined;
   presence: { graceMs: number; heartbeatIntervalMs: number; nodeTimeoutMs: number };
@@ -187,11 +196,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutSeconds: c.IDLE_TIMEOUT_SECONDS,
       maxBodyBytes: c.MAX_BODY_BYTES,
       connectsPerSecondPerIp: c.CONNECTS_PER_SECOND_PER_IP,
+      maxSocketsPerIp: c.MAX_SOCKETS_PER_IP,
+      maxSockets: c.MAX_SOCKETS,
       trustProxy: c.TRUST_PROXY,
       buffer: { maxMessages: c.BUFFER_MAX_MESSAGES, maxBytes: c.BUFFER_MAX_BYTES, ttlSeconds: c.BUFFER_TTL_SECONDS },
       idempotency: { ttlSeconds: c.IDEMPOTENCY_TTL_SECONDS ?? c.BUFFER_TTL_SECONDS, maxKeys: c.IDEMPOTENCY_MAX_KEYS },
       drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
       compression: c.COMPRESSION,
+      transport: c.TRANSPORT,
       webhooks:
         c.WEBHOOK_URL && c.WEBHOOK_SECRET
           ? {

@@ -1,5 +1,6 @@
 /**
- * One gateway node: stores, the HTTP API and the WebSocket endpoint on one uWS app and port.
+ * One gateway node: stores, the HTTP API and the WebSocket endpoint on one transport (uWS or node:http)
+ * and port.
  *
  *   POST /v1/channels/{id}/messages ─▶ ChannelService (one store call a turn) ─▶ ChannelStore.sendMany
  *     ─(pub/sub, or directly when this node owns the client)─▶ owning node's inbox
@@ -12,13 +13,14 @@ import { systemClock, type Clock } from './clock.js';
 import type { GatewayConfig } from './config.js';
 import { createHttpApp } from './http/http-app.js';
 import { mountSendRoutes } from './http/send-routes.js';
-import { serveFetch } from './http/uws-fetch.js';
+import { serveFetch } from './http/fetch-bridge.js';
 import { createLogger, type Logger } from './logger.js';
 import { GatewayMetrics } from './ops/metrics.js';
 import { PresenceWorker } from './presence/presence-worker.js';
 import { ConnectionRegistry } from './sockets/connection-registry.js';
 import { SocketServer } from './sockets/socket-server.js';
-import { closeListenSocket, listenPort, loadUws, type UsListenSocket } from './sockets/uws.js';
+import { TransportUnavailableError, createTransport } from './transport/create-transport.js';
+import type { Transport } from './transport/transport.js';
 
 export interface GatewayNodeOptions {
   clock?: Clock;
@@ -35,7 +37,7 @@ export class GatewayNode {
   private readonly registry: ConnectionRegistry;
   private readonly sockets: SocketServer;
   private readonly presence: PresenceWorker;
-  private listenSocket: UsListenSocket | undefined;
+  private transport: Transport | undefined;
   private draining = false;
   private boundPort = 0;
 
@@ -77,11 +79,21 @@ export class GatewayNode {
     return this.boundPort;
   }
 
-  /** Subscribes to the node's inbox and starts listening; resolves with the bound port. */
+  /** The transport serving this node (after start). */
+  get transportName(): string | undefined {
+    return this.transport?.name;
+  }
+
+  /**
+   * Subscribes to the node's inbox and starts listening; resolves with the bound port. Rejects with a
+   * TransportUnavailableError when CG_TRANSPORT=uws cannot load, or when the port is taken.
+   */
   async start(): Promise<number> {
-    const { uws, build, skipped } = loadUws();
-    this.metrics.uwsBuild.set({ build }, 1);
-    this.logger.info({ build, skipped }, 'uWebSockets.js loaded');
+    const { transport, skipped } = createTransport(this.config.transport, {
+      onError: (error, where) => this.logger.error({ err: (error as Error)?.message, stack: (error as Error)?.stack, where }, 'transport handler failed'),
+    });
+    this.transport = transport;
+    this.metrics.transportInfo.set({ transport: transport.name, build: transport.build }, 1);
     await this.stores.inbox.subscribe(this.config.nodeId, {
       onMessage: (message) => this.registry.dispatch(message),
       onResubscribed: () => {
@@ -92,8 +104,7 @@ export class GatewayNode {
     await this.presence.releasePreviousRun();
     this.presence.start();
 
-    const app = uws.App();
-    this.sockets.mount(app);
+    this.sockets.mount(transport);
     const service = new ChannelService(this.stores.tokens, this.stores.channels, this.clock, this.metrics);
     const http = createHttpApp({
       service,
@@ -103,7 +114,7 @@ export class GatewayNode {
       storesReachable: () => this.stores.isReachable(),
       logger: this.logger,
     });
-    mountSendRoutes(app, {
+    mountSendRoutes(transport, {
       service,
       apiKeys: this.config.apiKeys,
       maxBodyBytes: this.config.maxBodyBytes,
@@ -111,16 +122,19 @@ export class GatewayNode {
       storesReachable: () => this.stores.isReachable(),
       logger: this.logger,
     });
-    serveFetch(app, (request) => http.fetch(request), {
+    serveFetch(transport, (request) => http.fetch(request), {
       maxBodyBytes: this.config.maxBodyBytes,
+      apiKeys: this.config.apiKeys,
       onError: (error) => this.logger.error({ err: error.message }, 'http handler failed'),
     });
 
-    this.listenSocket = await new Promise<UsListenSocket>((resolve, reject) => {
-      app.listen(this.config.host, this.config.port, (socket) => (socket ? resolve(socket) : reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}`))));
-    });
-    this.boundPort = listenPort(this.listenSocket);
-    this.logger.info({ port: this.boundPort, host: this.config.host, stores: this.stores.kind }, 'listening');
+    try {
+      this.boundPort = await transport.listen(this.config.host, this.config.port);
+    } catch (error) {
+      await this.stop();
+      throw new TransportUnavailableError((error as Error).message);
+    }
+    this.logger.info({ port: this.boundPort, host: this.config.host, stores: this.stores.kind, transport: transport.name, build: transport.build, skipped }, 'listening');
     return this.boundPort;
   }
 
@@ -148,10 +162,11 @@ export class GatewayNode {
    * once its sockets have released their clients (a clean exit: nobody needs to reap it).
    */
   async stop(options: { leave?: boolean } = {}): Promise<void> {
-    if (this.listenSocket) closeListenSocket(this.listenSocket);
-    this.listenSocket = undefined;
+    this.sockets.stopAccepting();
     this.sockets.closeAll(CloseCode.DRAINING);
     await this.sockets.settle();
+    this.transport?.close();
+    this.transport = undefined;
     this.sockets.stop();
     this.registry.stop();
     await this.presence.stop();

@@ -4,6 +4,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { GatewayNode } from './gateway-node.js';
 import { createLogger } from './logger.js';
+import { TransportUnavailableError } from './transport/create-transport.js';
 
 async function main(): Promise<void> {
   let loaded;
@@ -55,6 +56,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
+  // Expected refusals (no native uWS for CG_TRANSPORT=uws, port taken): the message says it all.
+  if (error instanceof TransportUnavailableError) {
+    process.stderr.write(`channel-gateway: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`channel-gateway: failed to start: ${error.stack ?? error.message}\n`);
   process.exit(1);
 });

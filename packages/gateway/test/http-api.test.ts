@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES } from '@channel-gateway/protocol';
 import { startTestGateway, type TestGateway } from './support/in-process-gateway.js';
+import { TEST_TRANSPORTS } from './support/transports.js';
 
-describe('HTTP API', () => {
+describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
   let gateway: TestGateway;
-  beforeAll(async () => (gateway = await startTestGateway('memory', { maxBodyBytes: 64 * 1024 })));
+  beforeAll(async () => (gateway = await startTestGateway('memory', { transport, maxBodyBytes: 64 * 1024 })));
   afterAll(async () => gateway.stop());
 
   it('creates a channel with a generated ULID client ID and the default 120 minutes', async () => {
@@ -138,7 +139,7 @@ describe('HTTP API', () => {
     expect((await fetch(gateway.httpUrl + '/readyz')).status).toBe(200);
     const metrics = await (await fetch(gateway.httpUrl + '/metrics')).text();
     expect(metrics).toContain('cg_sends_total');
-    expect(metrics).toMatch(/cg_uws_build_info\{build="@[^"]+"\} 1/);
+    expect(metrics).toMatch(new RegExp(`cg_transport_info\\{transport="${transport}",build="[^"]+"\\} 1`));
     expect((await fetch(gateway.httpUrl + '/openapi.yaml')).status).toBe(200);
     const missing = await fetch(gateway.httpUrl + '/nope');
     expect(missing.status).toBe(404);

@@ -5,15 +5,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCode } from '@channel-gateway/protocol';
+import type { GatewayConfig } from '../src/config.js';
 import { startTestGateway, type TestGateway } from './support/in-process-gateway.js';
 import { TestSocket } from './support/test-socket.js';
+import { TEST_TRANSPORTS } from './support/transports.js';
 
-describe('socket limits', () => {
+describe.each(TEST_TRANSPORTS)('socket limits (%s transport)', (transport) => {
   let gateway: TestGateway;
+  const start = (overrides: Partial<GatewayConfig> = {}) => startTestGateway('memory', { transport, ...overrides });
   afterEach(async () => gateway.stop());
 
   it('closes sockets that break the protocol with PROTOCOL_ERROR', async () => {
-    gateway = await startTestGateway('memory');
+    gateway = await start();
     const { token } = await gateway.createChannel();
     const cases: Array<(socket: TestSocket) => void> = [
       (s) => s.send('not json'),
@@ -34,7 +37,7 @@ describe('socket limits', () => {
   });
 
   it('answers ping with pong once open', async () => {
-    gateway = await startTestGateway('memory');
+    gateway = await start();
     const { token } = await gateway.createChannel();
     const socket = await TestSocket.open(gateway.wsUrl, token);
     socket.send({ type: 'ping' });
@@ -43,7 +46,7 @@ describe('socket limits', () => {
   });
 
   it('closes a socket that floods the gateway with frames with RATE_LIMITED', async () => {
-    gateway = await startTestGateway('memory');
+    gateway = await start();
     const { token } = await gateway.createChannel();
     const socket = await TestSocket.open(gateway.wsUrl, token);
     for (let i = 0; i < 100; i++) socket.send({ type: 'ping' });
@@ -52,20 +55,20 @@ describe('socket limits', () => {
   });
 
   it('closes a socket that sends a frame over the inbound limit with 1009', async () => {
-    gateway = await startTestGateway('memory', { maxInboundFrameBytes: 1024 });
+    gateway = await start({ maxInboundFrameBytes: 1024 });
     const socket = await TestSocket.connect(gateway.wsUrl);
     socket.send('x'.repeat(2048));
     expect(await socket.closeCode()).toBe(CloseCode.FRAME_TOO_BIG);
   });
 
   it('closes a socket that never says hello with HELLO_TIMEOUT', async () => {
-    gateway = await startTestGateway('memory', { helloTimeoutMs: 300 });
+    gateway = await start({ helloTimeoutMs: 300 });
     const socket = await TestSocket.connect(gateway.wsUrl);
     expect(await socket.closeCode()).toBe(CloseCode.HELLO_TIMEOUT);
   });
 
   it('refuses origins outside the allowlist with ORIGIN_REJECTED, and accepts listed ones', async () => {
-    gateway = await startTestGateway('memory', { allowedOrigins: ['https://app.example'] });
+    gateway = await start({ allowedOrigins: ['https://app.example'] });
     const { token } = await gateway.createChannel();
     const refused = await TestSocket.connect(gateway.wsUrl, { origin: 'https://evil.example' });
     expect(await refused.closeCode()).toBe(CloseCode.ORIGIN_REJECTED);
@@ -76,7 +79,7 @@ describe('socket limits', () => {
   });
 
   it('refuses connections over the per-IP rate with 429 before upgrading', async () => {
-    gateway = await startTestGateway('memory', { connectsPerSecondPerIp: 2 });
+    gateway = await start({ connectsPerSecondPerIp: 2 });
     const outcomes: string[] = [];
     for (let i = 0; i < 8; i++) {
       try {
@@ -92,7 +95,7 @@ describe('socket limits', () => {
   });
 
   it('closes a socket that does not read with SLOW_CONSUMER, and its messages wait in the buffer', async () => {
-    gateway = await startTestGateway('memory', { maxBackpressureBytes: 64 * 1024, buffer: { maxMessages: 1000, maxBytes: 64 * 1024 * 1024, ttlSeconds: 300 } });
+    gateway = await start({ maxBackpressureBytes: 64 * 1024, buffer: { maxMessages: 1000, maxBytes: 64 * 1024 * 1024, ttlSeconds: 300 } });
     const { clientId, token } = await gateway.createChannel();
     const socket = await TestSocket.open(gateway.wsUrl, token);
     const position = socket.position();

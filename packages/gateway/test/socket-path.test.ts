@@ -1,15 +1,16 @@
 /**
- * The socket path end to end on one in-process node: real uWS sockets, real HTTP, memory and Redis stores.
+ * The socket path end to end on one in-process node: real sockets on each transport, real HTTP, memory and Redis stores.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCode } from '@channel-gateway/protocol';
 import { startTestGateway, type StoreKind, type TestGateway } from './support/in-process-gateway.js';
 import { TestSocket } from './support/test-socket.js';
+import { TEST_TRANSPORTS } from './support/transports.js';
 
 for (const kind of ['memory', 'redis'] as StoreKind[]) {
-  describe(`socket path (${kind} stores)`, () => {
+  describe.each(TEST_TRANSPORTS)(`socket path (${kind} stores, %s transport)`, (transport) => {
     let gateway: TestGateway;
-    beforeEach(async () => (gateway = await startTestGateway(kind)));
+    beforeEach(async () => (gateway = await startTestGateway(kind, { transport })));
     afterEach(async () => gateway.stop());
 
     it('delivers a routed message with the exact string that was sent', async () => {
@@ -56,7 +57,7 @@ for (const kind of ['memory', 'redis'] as StoreKind[]) {
 
     it('tells a resuming client about a gap it cannot replay', async () => {
       await gateway.stop();
-      gateway = await startTestGateway(kind, { buffer: { maxMessages: 2, maxBytes: 1_000_000, ttlSeconds: 300 } });
+      gateway = await startTestGateway(kind, { transport, buffer: { maxMessages: 2, maxBytes: 1_000_000, ttlSeconds: 300 } });
       const { clientId, token } = await gateway.createChannel();
       const socket = await TestSocket.open(gateway.wsUrl, token);
       const position = socket.position();

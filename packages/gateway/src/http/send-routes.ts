@@ -1,6 +1,6 @@
 /**
- * The send path, served natively on uWS rather than through Hono: turning every request into a fetch
- * `Request` costs about three times the CPU of the whole send (see bench/README.md). Same validation,
+ * The send path, served on the transport directly rather than through Hono: turning every request into a
+ * fetch `Request` costs about three times the CPU of the whole send on uWS (see bench/README.md). Same validation,
  * authentication and error answers as the Hono routes, from the same modules.
  *
  *   POST /v1/channels/{clientId}/messages   {"message"}            → 202 {"status"}
@@ -10,12 +10,12 @@ import { ApiErrorCode } from '@channel-gateway/protocol';
 import type { ChannelService } from '../channels/channel-service.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import type { HttpRequest, HttpResponse, TemplatedApp } from '../sockets/uws.js';
+import type { HttpExchange, Transport } from '../transport/transport.js';
 import { HttpApiError } from './api-error.js';
 import { bearerAuthenticator } from './api-keys.js';
 import { errorResponse } from './error-response.js';
 import { parseJsonBody } from './json-body.js';
-import { readBody, trackRequest, writeJson, type RequestState } from './uws-body.js';
+import { readBody, writeJson } from './read-body.js';
 import { parseBatch, parseIdempotencyKeyHeader, parsePathClientId, parseSendMessage } from './validation.js';
 
 export interface SendRoutesDeps {
@@ -30,45 +30,45 @@ export interface SendRoutesDeps {
 const SINGLE_ROUTE = '/v1/channels/:clientId/messages';
 const BATCH_ROUTE = '/v1/messages';
 
-export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
+export function mountSendRoutes(transport: Transport, deps: SendRoutesDeps): void {
   const authenticate = bearerAuthenticator(deps.apiKeys);
 
   /** Reads headers (only valid now), then the body, then runs `handle` and answers its result as JSON. */
-  const route = (name: string, handle: (body: unknown, req: { clientIdParam: string; idempotencyKey: string }) => Promise<unknown>) => (res: HttpResponse, req: HttpRequest) => {
-    const state = trackRequest(res, req.getHeader('connection'));
-    const contentType = req.getHeader('content-type');
-    const clientIdParam = req.getParameter(0) ?? '';
-    const idempotencyKey = req.getHeader('idempotency-key');
+  const route = (name: string, handle: (body: unknown, req: { clientIdParam: string; idempotencyKey: string }) => Promise<unknown>) => (exchange: HttpExchange) => {
+    const contentType = exchange.header('content-type');
+    const clientIdParam = exchange.param(0);
+    const idempotencyKey = exchange.header('idempotency-key');
     try {
-      authenticate(req.getHeader('authorization'));
+      authenticate(exchange.header('authorization'));
     } catch (error) {
-      return answerError(res, state, name, error);
+      return answerError(exchange, name, error);
     }
-    readBody(res, state, req.getHeader('content-length'), deps.maxBodyBytes, (buffer) => {
+    readBody(exchange, deps.maxBodyBytes, (buffer) => {
       let body: unknown;
       try {
         body = parseJsonBody(contentType, buffer.toString('utf8'));
       } catch (error) {
-        return answerError(res, state, name, error);
+        return answerError(exchange, name, error);
       }
       handle(body, { clientIdParam, idempotencyKey }).then(
         (result) => {
           deps.metrics.countHttpRequest(name, 202);
-          writeJson(res, state, 202, result);
+          writeJson(exchange, 202, result);
         },
-        (error: unknown) => answerError(res, state, name, error),
+        (error: unknown) => answerError(exchange, name, error),
       );
     });
   };
 
-  const answerError = (res: HttpResponse, state: RequestState, name: string, error: unknown) => {
+  const answerError = (exchange: HttpExchange, name: string, error: unknown) => {
     const answer = errorResponse(error, deps.storesReachable());
     if (answer.unexpected) deps.logger.error({ err: (error as Error).message, stack: (error as Error).stack, route: name }, 'request failed');
     deps.metrics.countHttpRequest(name, answer.status);
-    writeJson(res, state, answer.status, answer.body);
+    writeJson(exchange, answer.status, answer.body);
   };
 
-  app.post(
+  transport.route(
+    'post',
     SINGLE_ROUTE,
     route(SINGLE_ROUTE, async (body, { clientIdParam, idempotencyKey }) => {
       const clientId = parsePathClientId(decodePathSegment(clientIdParam));
@@ -76,7 +76,8 @@ export function mountSendRoutes(app: TemplatedApp, deps: SendRoutesDeps): void {
     }),
   );
 
-  app.post(
+  transport.route(
+    'post',
     BATCH_ROUTE,
     route(BATCH_ROUTE, async (body) => {
       // Valid items go to the store in one step (in order: per-client order is the array's order).

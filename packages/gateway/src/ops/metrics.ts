@@ -16,7 +16,7 @@ export class GatewayMetrics {
   readonly socketsLive = new Gauge({ name: 'cg_sockets_live', help: 'Open, authenticated client sockets on this node', registers: [this.registry] });
   readonly connects = new Counter({
     name: 'cg_connects_total',
-    help: 'Socket connection attempts by result (open, invalid_token, expired, rate_limited, origin_rejected, protocol_error, hello_timeout, unavailable)',
+    help: 'Socket connection attempts by result (open, invalid_token, expired, rate_limited, too_many_sockets, node_full, origin_rejected, protocol_error, hello_timeout, unavailable)',
     labelNames: ['result'],
     registers: [this.registry],
   });
@@ -67,7 +67,12 @@ export class GatewayMetrics {
     help: 'Closed sockets whose release could not reach Redis yet (retried until it does)',
     registers: [this.registry],
   });
-  readonly uwsBuild = new Gauge({ name: 'cg_uws_build_info', help: 'The uWebSockets.js build this node loaded (value is always 1)', labelNames: ['build'], registers: [this.registry] });
+  readonly transportInfo = new Gauge({
+    name: 'cg_transport_info',
+    help: 'The server transport this node runs (uws or node) and what serves it (value is always 1)',
+    labelNames: ['transport', 'build'],
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

@@ -1,6 +1,6 @@
 import { CloseCode, describeCloseCode, encodeServerFrame, messageFrameFromEncoded, type ServerFrame } from '@channel-gateway/protocol';
 import type { BufferedMessage } from '../channels/channel-store.js';
-import type { WebSocket } from './uws.js';
+import type { TransportSocket } from '../transport/transport.js';
 
 export type ConnectionState = 'awaiting-hello' | 'attaching' | 'open' | 'closed';
 
@@ -10,12 +10,12 @@ const MAX_PENDING_WHILE_ATTACHING = 1_000;
 const MAX_HELD = 1_000;
 
 /**
- * One client socket: the uWS user data. Kept small (it is the per-connection memory cost) and with no
+ * One client socket: the transport's per-socket data. Kept small (it is the per-connection memory cost) and with no
  * timers of its own; deadlines live in the node's wheels.
  */
 export class Connection {
   state: ConnectionState = 'awaiting-hello';
-  ws: WebSocket<{ connection: Connection }> | undefined;
+  ws: TransportSocket | undefined;
   clientId = '';
   epoch = '';
   /** Highest seq written to the socket (or not owed to it). */
@@ -40,6 +40,9 @@ export class Connection {
   floodWindowStart = 0;
   /** Counted in cg_sockets_live (open and scheduled for expiry). */
   live = false;
+  /** The client's address (for the per-address socket cap) and whether the socket is counted in it. */
+  address = '';
+  counted = false;
   /** Code this node closed the socket with, for metrics and logs. */
   closedWith: number | undefined;
 
@@ -59,9 +62,8 @@ export class Connection {
   sendText(text: string): boolean {
     const ws = this.ws;
     if (!ws || this.state === 'closed') return false;
-    const result = ws.send(text, false, false);
-    // 2 = dropped by uWS because the backpressure limit was reached.
-    if (result === 2 || ws.getBufferedAmount() > this.maxBackpressureBytes) {
+    // Dropped: the backpressure limit was reached; over it: queued, but the client is not keeping up.
+    if (ws.send(text) === 'dropped' || ws.bufferedAmount() > this.maxBackpressureBytes) {
       this.close(CloseCode.SLOW_CONSUMER);
       return false;
     }

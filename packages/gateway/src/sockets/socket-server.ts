@@ -1,5 +1,5 @@
 /**
- * The WebSocket endpoint `/v1/socket` on uWS: upgrade checks (origin, per-IP rate), the hello deadline,
+ * The WebSocket endpoint `/v1/socket` on the transport (uWS or node): upgrade checks (origin, per-IP rate), the hello deadline,
  * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
  */
 import { randomBytes } from 'node:crypto';
@@ -7,10 +7,10 @@ import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame } from '@ch
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
 import { ConnectRateLimiter } from './connect-rate-limiter.js';
+import { SocketCaps } from './socket-caps.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { handleHello, type HelloDeps } from './hello.js';
-import { loadUws, type HttpRequest, type HttpResponse, type TemplatedApp, type UsSocketContext } from './uws.js';
-
+import type { Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
 
 /** Failed detaches kept for retry; past this, the oldest are given up (their channels expire in time). */
 const MAX_DETACH_RETRIES = 100_000;
@@ -30,17 +30,13 @@ interface PendingDetach {
 const MAX_FRAMES_PER_WINDOW = 30;
 const FLOOD_WINDOW_MS = 10_000;
 
-/** uWS copies the user data's own properties (not its prototype), so the Connection rides in a wrapper. */
-interface SocketData {
-  connection: Connection;
-}
-
 export type SocketServerDeps = Omit<HelloDeps, 'onOpen'> & { config: GatewayConfig };
 
 export class SocketServer {
   private readonly helloDeadlines: DeadlineWheel<Connection>;
   private readonly tokenExpiries: DeadlineWheel<Connection>;
   private readonly rateLimiter: ConnectRateLimiter;
+  private readonly caps: SocketCaps;
   private readonly ticker: NodeJS.Timeout;
   private nextConnectionId = 0;
   /** Connection IDs are unique per process start, so a restarted node never mistakes an old ID for a new socket. */
@@ -57,31 +53,33 @@ export class SocketServer {
     this.helloDeadlines = new DeadlineWheel(now);
     this.tokenExpiries = new DeadlineWheel(now);
     this.rateLimiter = new ConnectRateLimiter(deps.config.connectsPerSecondPerIp);
+    this.caps = new SocketCaps(deps.config.maxSocketsPerIp, deps.config.maxSockets);
     // One timer for all sockets: hello deadlines and token expiry, checked every quarter second.
     this.ticker = setInterval(() => this.tick(), 250);
     this.ticker.unref();
   }
 
-  mount(app: TemplatedApp): void {
+  mount(transport: Transport): void {
     const { config } = this.deps;
-    const { uws } = loadUws();
-    app.ws<SocketData>(SOCKET_PATH, {
+    transport.socket<Connection>({
+      path: SOCKET_PATH,
       // uWS drops the TCP connection (no close code) past its own limit, so it gets headroom and we
       // enforce the configured limit ourselves with a proper 1009. Memory stays bounded by the headroom.
-      maxPayloadLength: config.maxInboundFrameBytes * 4,
-      maxBackpressure: config.maxBackpressureBytes,
-      idleTimeout: config.idleTimeoutSeconds,
-      sendPingsAutomatically: true,
-      compression: config.compression ? uws.SHARED_COMPRESSOR : uws.DISABLED,
-      upgrade: (res, req, context) => this.upgrade(res, req, context),
-      open: (ws) => {
-        const { connection } = ws.getUserData();
-        connection.ws = ws;
+      maxPayloadBytes: config.maxInboundFrameBytes * 4,
+      maxBackpressureBytes: config.maxBackpressureBytes,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
+      compression: config.compression,
+      upgrade: (request) => this.upgrade(request),
+      open: (socket: TransportSocket, connection) => {
+        connection.ws = socket;
+        // Counted once open (an accepted upgrade can still fail its handshake), released in onClose.
+        this.caps.add(connection.address);
+        connection.counted = true;
         if (connection.refusal !== undefined) return connection.close(connection.refusal);
         connection.wheelBucket = this.helloDeadlines.add(connection, this.deps.clock.now() + config.helloTimeoutMs);
       },
-      message: (ws, message, isBinary) => this.onFrame(ws.getUserData().connection, message, isBinary),
-      close: (ws, code) => this.onClose(ws.getUserData().connection, code),
+      message: (_socket, connection, message, isBinary) => this.onFrame(connection, message, isBinary),
+      close: (_socket, connection, code) => this.onClose(connection, code),
     });
   }
 
@@ -106,34 +104,35 @@ export class SocketServer {
     clearInterval(this.ticker);
   }
 
-  private upgrade(res: HttpResponse, req: HttpRequest, context: UsSocketContext): void {
+  private upgrade(request: UpgradeRequest): UpgradeAnswer<Connection> {
     const { config, clock, metrics } = this.deps;
-    const key = req.getHeader('sec-websocket-key');
-    const protocol = req.getHeader('sec-websocket-protocol');
-    const extensions = req.getHeader('sec-websocket-extensions');
-    const origin = req.getHeader('origin');
-    if (!this.accepting) {
-      res.writeStatus('503 Service Unavailable').end('draining');
-      return;
-    }
-    const address = clientAddress(res, req, config.trustProxy);
+    const origin = request.header('origin');
+    if (!this.accepting) return { refuse: { status: 503, body: 'draining' } };
+    const address = clientAddress(request, config.trustProxy);
     if (!this.rateLimiter.allow(address, clock.now())) {
       // Refused before the upgrade (cheap); the browser sees a failed connection and backs off.
       metrics.connects.inc({ result: 'rate_limited' });
-      res.writeStatus('429 Too Many Requests').end('too many connections from this address');
-      return;
+      return { refuse: { status: 429, body: 'too many connections from this address' } };
+    }
+    const full = this.caps.refusal(address);
+    if (full) {
+      metrics.connects.inc({ result: full === 'address' ? 'too_many_sockets' : 'node_full' });
+      return full === 'address'
+        ? { refuse: { status: 429, body: 'too many open sockets from this address' } }
+        : { refuse: { status: 503, body: 'this node holds as many sockets as it may' } };
     }
     const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
     // Refusals that the app must see as an error are upgraded and then closed with their code.
     const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
-    res.upgrade<SocketData>({ connection }, key, protocol, extensions, context);
+    connection.address = address;
+    return { accept: connection };
   }
 
-  private onFrame(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
+  private onFrame(connection: Connection, message: Uint8Array, isBinary: boolean): void {
     if (message.byteLength > this.deps.config.maxInboundFrameBytes) return connection.close(CloseCode.FRAME_TOO_BIG);
     if (this.isFlooding(connection)) return connection.close(CloseCode.RATE_LIMITED);
-    const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message).toString('utf8'));
+    const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('utf8'));
     if (!frame) return this.protocolError(connection);
     if (frame.type === 'ping') {
       if (connection.state === 'open') connection.sendFrame({ type: 'pong' });
@@ -174,6 +173,8 @@ export class SocketServer {
     const { registry, metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
     metrics.closes.inc({ reason });
+    if (connection.counted) this.caps.release(connection.address);
+    connection.counted = false;
     // The bucket is in whichever wheel holds the connection; removing from the other is a no-op.
     this.helloDeadlines.remove(connection, connection.wheelBucket);
     this.tokenExpiries.remove(connection, connection.wheelBucket);
@@ -243,10 +244,10 @@ export class SocketServer {
  * The client's IP: the socket's peer, or, behind a trusted proxy, the last X-Forwarded-For entry (the one
  * our proxy added; earlier entries come from the client and could be forged).
  */
-function clientAddress(res: HttpResponse, req: HttpRequest, trustProxy: boolean): string {
+function clientAddress(request: UpgradeRequest, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = req.getHeader('x-forwarded-for');
+    const forwarded = request.header('x-forwarded-for');
     if (forwarded) return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
   }
-  return Buffer.from(res.getRemoteAddressAsText()).toString();
+  return request.remoteAddress();
 }

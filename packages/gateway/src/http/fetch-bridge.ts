@@ -1,0 +1,79 @@
+/**
+ * Serves a fetch-style handler (Hono's `app.fetch`) on the transport: every route except the native send
+ * routes, on both transports (one adapter rather than @hono/node-server, so body limits, error answers and
+ * the uWS path stay the same code).
+ */
+import { ApiErrorCode } from '@channel-gateway/protocol';
+import type { HttpExchange, Transport } from '../transport/transport.js';
+import { bearerAuthenticator } from './api-keys.js';
+import { HttpApiError } from './api-error.js';
+import { readBody } from './read-body.js';
+
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+export interface FetchBridgeOptions {
+  maxBodyBytes: number;
+  /** Keys for `/v1/*`: checked here before any body is read (issue 12.3), and again by the routes. */
+  apiKeys: readonly string[];
+  onError(error: Error): void;
+}
+
+export function serveFetch(transport: Transport, handler: FetchHandler, options: FetchBridgeOptions): void {
+  const authenticate = bearerAuthenticator(options.apiKeys);
+  transport.route('any', '/*', (exchange) => {
+    if (exchange.path.startsWith('/v1/')) {
+      try {
+        authenticate(exchange.header('authorization'));
+      } catch (error) {
+        return exchange.respond(401, JSON_HEADERS, JSON.stringify((error as HttpApiError).toBody()), true);
+      }
+    }
+    // Headers are only valid now: copy them.
+    const headers = new Headers();
+    exchange.forEachHeader((key, value) => headers.append(key, value));
+    const url = `http://${headers.get('host') || 'localhost'}${exchange.path}${exchange.query ? `?${exchange.query}` : ''}`;
+    const { method } = exchange;
+    // HEAD is served as the GET, and the transport answers the GET's Content-Length with no body.
+    if (method === 'GET' || method === 'HEAD') return void respond(exchange, handler, () => new Request(url, { method: 'GET', headers }), options);
+    readBody(exchange, options.maxBodyBytes, (body) => {
+      void respond(exchange, handler, () => new Request(url, { method, headers, body }), options);
+    });
+  });
+}
+
+/** Methods a fetch `Request` cannot carry (it throws): nothing here serves them. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * The fetch `Request` for what the client sent, or the 4xx to answer: a Host or path that makes no URL
+ * (`user@evil`, `a:99999`, `[`) is the client's error. Issue 12.1: this used to throw out of the uWS
+ * callback and end the process.
+ */
+function toRequest(exchange: HttpExchange, makeRequest: () => Request): Request | { status: number; body: string } {
+  if (FORBIDDEN_METHODS.has(exchange.method)) {
+    return { status: 405, body: JSON.stringify({ error: { code: ApiErrorCode.METHOD_NOT_ALLOWED, message: `${exchange.method} is not served here` } }) };
+  }
+  try {
+    return makeRequest();
+  } catch {
+    return { status: 400, body: JSON.stringify({ error: { code: ApiErrorCode.INVALID_FIELD, message: 'the Host header or the path does not form a valid URL', field: 'Host' } }) };
+  }
+}
+
+const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
+
+async function respond(exchange: HttpExchange, handler: FetchHandler, makeRequest: () => Request, options: FetchBridgeOptions): Promise<void> {
+  const request = toRequest(exchange, makeRequest);
+  if (!(request instanceof Request)) return exchange.respond(request.status, JSON_HEADERS, request.body);
+  let response: Response;
+  let body: ArrayBuffer;
+  try {
+    response = await handler(request);
+    body = await response.arrayBuffer();
+  } catch (error) {
+    options.onError(error as Error);
+    response = new Response(JSON.stringify({ error: { code: ApiErrorCode.INTERNAL, message: 'internal error' } }), { status: 500 });
+    body = await response.arrayBuffer();
+  }
+  exchange.respond(response.status, response.headers.entries(), new Uint8Array(body));
+}
