@@ -8,12 +8,14 @@ import java.util.Objects;
  * {@code createChannel} returned ({@link #toToken}). Immutable. Limits are checked when it is sent.
  */
 public final class ChannelMessage {
+  private final boolean byToken;
   private final String clientId;
   private final String token;
   private final String message;
   private final String idempotencyKey;
 
-  private ChannelMessage(String clientId, String token, String message, String idempotencyKey) {
+  private ChannelMessage(boolean byToken, String clientId, String token, String message, String idempotencyKey) {
+    this.byToken = byToken;
     this.clientId = clientId;
     this.token = token;
     this.message = message;
@@ -27,7 +29,7 @@ public final class ChannelMessage {
    * @param message at most 32,767 bytes of UTF-8, delivered byte for byte
    */
   public ChannelMessage(String clientId, String message) {
-    this(clientId, null, message, null);
+    this(false, clientId, null, message, null);
   }
 
   /**
@@ -36,7 +38,7 @@ public final class ChannelMessage {
    * error: the send answers {@link SendStatus#NO_CHANNEL}.
    */
   public static ChannelMessage toToken(String token, String message) {
-    return new ChannelMessage(null, token, message, null);
+    return new ChannelMessage(true, null, token, message, null);
   }
 
   /**
@@ -47,7 +49,7 @@ public final class ChannelMessage {
    * @param key 1…255 visible ASCII characters
    */
   public ChannelMessage withIdempotencyKey(String key) {
-    return new ChannelMessage(clientId, token, message, key);
+    return new ChannelMessage(byToken, clientId, token, message, key);
   }
 
   /** The client ID, or {@code null} when the message is addressed by token. */
@@ -62,7 +64,7 @@ public final class ChannelMessage {
 
   /** Whether the message is addressed by token rather than client ID. */
   public boolean isAddressedByToken() {
-    return token != null;
+    return byToken;
   }
 
   /** The message text. */
@@ -79,7 +81,8 @@ public final class ChannelMessage {
   public boolean equals(Object other) {
     if (!(other instanceof ChannelMessage)) return false;
     ChannelMessage that = (ChannelMessage) other;
-    return Objects.equals(clientId, that.clientId)
+    return byToken == that.byToken
+        && Objects.equals(clientId, that.clientId)
         && Objects.equals(token, that.token)
         && Objects.equals(message, that.message)
         && Objects.equals(idempotencyKey, that.idempotencyKey);
@@ -87,13 +90,13 @@ public final class ChannelMessage {
 
   @Override
   public int hashCode() {
-    return Objects.hash(clientId, token, message, idempotencyKey);
+    return Objects.hash(byToken, clientId, token, message, idempotencyKey);
   }
 
   /** Names the recipient but never shows a token (tokens are secrets and must not reach logs). */
   @Override
   public String toString() {
-    String to = token != null ? "token=<redacted>" : "clientId=" + clientId;
+    String to = byToken ? "token=<redacted>" : "clientId=" + clientId;
     int length = message == null ? 0 : message.length();
     return "ChannelMessage{" + to + ", message=<" + length + " chars>}";
   }

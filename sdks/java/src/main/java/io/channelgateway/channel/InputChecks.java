@@ -66,7 +66,7 @@ final class InputChecks {
   /** Checks either address and the message of one item. */
   static void channelMessage(ChannelMessage message) {
     if (message == null) throw new IllegalArgumentException("Invalid message: the ChannelMessage is null.");
-    if (message.getToken() != null) token(message.getToken());
+    if (message.isAddressedByToken()) token(message.getToken());
     else clientId(message.getClientId());
     message(message.getMessage());
     idempotencyKey(message.getIdempotencyKey());
