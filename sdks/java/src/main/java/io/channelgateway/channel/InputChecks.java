@@ -11,8 +11,8 @@ import static io.channelgateway.channel.ChannelLimits.MINIMUM_TOKEN_DURATION_MIN
  * Java SDK threw for the same limits, with a message naming the problem.
  */
 final class InputChecks {
-  /** Longest token accepted (the gateway's are 43 characters; this only bounds the request). */
-  private static final int MAXIMUM_TOKEN_CHARS = 1_024;
+  /** Longest token the gateway accepts in a send (its own are 43 characters). */
+  private static final int MAXIMUM_TOKEN_CHARS = 512;
 
   private InputChecks() {}
 

@@ -78,6 +78,7 @@ class InputChecksTest {
     refused("token", () -> service.sendMessage(ChannelMessage.toToken(null, "x")));
     refused("token", () -> service.sendMessage(ChannelMessage.toToken("", "x")));
     refused("token", () -> service.sendMessage(ChannelMessage.toToken("new\nline", "x")));
+    refused("token", () -> service.sendMessage(ChannelMessage.toToken("t".repeat(513), "x")));
     refused("idempotency key", () -> service.sendMessage(new ChannelMessage("alice", "x").withIdempotencyKey("")));
     refused("idempotency key", () -> service.sendMessage(new ChannelMessage("alice", "x").withIdempotencyKey("has space")));
     refused("idempotency key", () -> service.sendMessage(new ChannelMessage("alice", "x").withIdempotencyKey("k".repeat(256))));
