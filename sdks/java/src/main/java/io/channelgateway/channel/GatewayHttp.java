@@ -15,7 +15,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One JSON call to the gateway, retried within the configured deadline. Retried: network errors, attempts
- * that time out, and 502/503/504 (an unavailable store, a load balancer without a live node). Not retried:
+ * that time out, and 502/503/504 (an unavailable store, a load balancer without a live node), no sooner than
+ * a {@code Retry-After} says. Not retried:
  * every other answer, which is returned for the caller to read. A send repeated after a timeout is safe
  * because it carries the same {@code Idempotency-Key} each time.
  */
@@ -28,10 +29,13 @@ final class GatewayHttp {
     final int status;
     /** The parsed JSON body, or null when there was none. */
     final Object body;
+    /** The gateway's {@code Retry-After} (whole seconds) in nanoseconds; 0 when absent. */
+    final long retryAfterNanos;
 
-    Answer(int status, Object body) {
+    Answer(int status, Object body, long retryAfterNanos) {
       this.status = status;
       this.body = body;
+      this.retryAfterNanos = retryAfterNanos;
     }
   }
 
@@ -85,7 +89,8 @@ final class GatewayHttp {
         lastCause = e;
         lastAnswer = null;
       }
-      long pause = backoff.pauseNanos(attempts);
+      // A gateway that says when to come back (Retry-After on 503) is not asked sooner.
+      long pause = Math.max(backoff.pauseNanos(attempts), lastAnswer != null ? lastAnswer.retryAfterNanos : 0);
       if (System.nanoTime() + pause >= deadline) break;
       sleep(pause);
     }
@@ -116,7 +121,14 @@ final class GatewayHttp {
       if (cause instanceof IOException) throw (IOException) cause;
       throw new IOException(describe(cause), cause);
     }
-    return new Answer(response.statusCode(), parseBody(response));
+    return new Answer(response.statusCode(), parseBody(response), retryAfterNanos(response));
+  }
+
+  /** Whole seconds only (the gateway's form); an HTTP date or garbage counts as absent. Bounded by the deadline anyway. */
+  private static long retryAfterNanos(HttpResponse<String> response) {
+    String value = response.headers().firstValue("Retry-After").orElse("").trim();
+    if (!value.matches("[0-9]{1,5}")) return 0;
+    return TimeUnit.SECONDS.toNanos(Long.parseLong(value));
   }
 
   private static boolean isRetried(int status) {

@@ -109,6 +109,27 @@ class RetryTest {
   }
 
   @Test
+  void aRetryAfterIsHonouredAndOneBeyondTheDeadlineEndsTheCallAtOnce() throws Exception {
+    try (CannedServer canned = new CannedServer()
+        .then(503, "{\"error\":{\"code\":\"unavailable\",\"message\":\"full\"}}", "Retry-After", "1")
+        .then(202, "{\"status\":\"routed\"}")) {
+      assertEquals(SendStatus.ROUTED, serviceAt(canned.url(), Duration.ofMillis(500)).sendMessageWithStatus(new ChannelMessage("a", "x")).status());
+      List<CannedServer.Request> requests = canned.requests();
+      assertEquals(2, requests.size());
+      long waitedMs = (requests.get(1).atNanos - requests.get(0).atNanos) / 1_000_000;
+      assertTrue(waitedMs >= 1_000, "retried after " + waitedMs + " ms");
+    }
+    try (CannedServer canned = new CannedServer().then(503, "{\"error\":{\"code\":\"unavailable\",\"message\":\"full\"}}", "Retry-After", "5")) {
+      long started = System.nanoTime();
+      ChannelFailureException error = assertThrows(ChannelFailureException.class,
+          () -> serviceAt(canned.url(), Duration.ofMillis(500)).sendMessage(new ChannelMessage("a", "x")));
+      assertTrue(System.nanoTime() - started < DEADLINE.toNanos(), "gave up at once: waiting 5 s would pass the deadline");
+      assertEquals(503, error.status());
+      assertEquals(1, canned.requests().size());
+    }
+  }
+
+  @Test
   void aGatewayThatStaysUnavailableFailsWithItsError() throws Exception {
     try (CannedServer canned = new CannedServer().then(503, "{\"error\":{\"code\":\"unavailable\",\"message\":\"storage is unavailable\"}}")) {
       ChannelFailureException error = assertThrows(ChannelFailureException.class,

@@ -23,10 +23,13 @@ public final class CannedServer implements AutoCloseable {
   public static final class Request {
     public final String path;
     public final Map<String, List<String>> headers;
+    /** When it arrived ({@link System#nanoTime()}). */
+    public final long atNanos;
 
-    Request(String path, Map<String, List<String>> headers) {
+    Request(String path, Map<String, List<String>> headers, long atNanos) {
       this.path = path;
       this.headers = headers;
+      this.atNanos = atNanos;
     }
 
     public String header(String name) {
@@ -45,13 +48,14 @@ public final class CannedServer implements AutoCloseable {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", exchange -> {
       exchange.getRequestBody().readAllBytes();
-      requests.add(new Request(exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders()));
+      requests.add(new Request(exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders(), System.nanoTime()));
       String[] answer;
       synchronized (answers) {
         answer = answers.size() > 1 ? answers.poll() : answers.peek();
       }
       byte[] body = answer[1].getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "application/json");
+      for (int i = 2; i + 1 < answer.length; i += 2) exchange.getResponseHeaders().add(answer[i], answer[i + 1]);
       exchange.sendResponseHeaders(Integer.parseInt(answer[0]), body.length == 0 ? -1 : body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
@@ -60,10 +64,14 @@ public final class CannedServer implements AutoCloseable {
     server.start();
   }
 
-  /** Queues an answer; the last one queued is repeated once the others are used. */
-  public CannedServer then(int status, String body) {
+  /** Queues an answer, with response headers as name/value pairs; the last one queued is repeated once the others are used. */
+  public CannedServer then(int status, String body, String... headers) {
+    String[] answer = new String[2 + headers.length];
+    answer[0] = Integer.toString(status);
+    answer[1] = body;
+    System.arraycopy(headers, 0, answer, 2, headers.length);
     synchronized (answers) {
-      answers.add(new String[] {Integer.toString(status), body});
+      answers.add(answer);
     }
     return this;
   }
