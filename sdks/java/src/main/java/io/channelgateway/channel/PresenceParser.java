@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Function;
 
 /**
@@ -30,7 +31,13 @@ final class PresenceParser {
     if (clientId == null || clientId.isEmpty()) {
       throw new IllegalArgumentException("presence webhook without a client ID (form field 'from')");
     }
-    return new ChannelPresence(connected, clientId);
+    return new ChannelPresence(connected, clientId, header.apply("X-Channel-Event-Id"), eventTime(header.apply("X-Channel-Event-Time")));
+  }
+
+  /** Milliseconds since the epoch; absent or malformed: null (the event itself is still valid). */
+  private static Instant eventTime(String millis) {
+    if (millis == null || !millis.matches("[0-9]{1,16}")) return null;
+    return Instant.ofEpochMilli(Long.parseLong(millis));
   }
 
   /** As GAE: the path ends in {@code /channel/connected/} or {@code /channel/disconnected/} (the slash may be dropped by a framework). */

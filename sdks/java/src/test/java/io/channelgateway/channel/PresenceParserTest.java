@@ -111,6 +111,19 @@ class PresenceParserTest {
   }
 
   @Test
+  void theGatewaysEventIdAndTimeAreRead() {
+    byte[] body = "from=alice".getBytes(StandardCharsets.US_ASCII);
+    Map<String, List<String>> headers = signedHeaders("application/x-www-form-urlencoded", body, System.currentTimeMillis());
+    headers.put("X-Channel-Event-Id", Collections.singletonList("01JD4ZQ7Y3V8K6W2N5T0RBXG9H"));
+    headers.put("X-Channel-Event-Time", Collections.singletonList("1700000000123"));
+    ChannelPresence presence = SERVICE.parsePresence("/_ah/channel/connected/", headers, body);
+    assertEquals(new ChannelPresence(true, "alice", "01JD4ZQ7Y3V8K6W2N5T0RBXG9H", java.time.Instant.ofEpochMilli(1_700_000_000_123L)), presence);
+    assertEquals("01JD4ZQ7Y3V8K6W2N5T0RBXG9H", presence.eventId().orElseThrow());
+    headers.put("X-Channel-Event-Time", Collections.singletonList("yesterday"));
+    assertTrue(SERVICE.parsePresence("/_ah/channel/connected/", headers, body).eventTime().isEmpty());
+  }
+
+  @Test
   void headerNamesAreCaseInsensitiveAndNullsAreTolerated() {
     byte[] body = "from=alice".getBytes(StandardCharsets.US_ASCII);
     Map<String, List<String>> headers = new TreeMap<>(signedHeaders("application/x-www-form-urlencoded", body, System.currentTimeMillis()));

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,11 +40,17 @@ class PresenceWebhookTest {
         .url(createOn).apiKey(TestGateways.apiKey()).build());
     try (TestSocket socket = TestSocket.open(socketOn, gateway.createChannel(clientId), Json::parse)) {
       WebhookInbox.Received connected = inbox.await(r -> r.presence.clientId().equals(clientId), WAIT);
-      assertEquals(new ChannelPresence(true, clientId), connected.presence);
+      assertTrue(connected.presence.isConnected());
       assertEquals(prefix, connected.prefix);
       assertEquals(clientId, socket.openFrame().get("clientId"));
     }
-    inbox.await(r -> r.presence.equals(new ChannelPresence(false, clientId)), WAIT);
+    WebhookInbox.Received left = inbox.await(r -> r.presence.clientId().equals(clientId) && !r.presence.isConnected(), WAIT);
+    ChannelPresence joined = inbox.about(clientId).get(0).presence;
+    assertTrue(joined.eventId().isPresent() && left.presence.eventId().isPresent(), "event IDs");
+    assertTrue(!joined.eventId().equals(left.presence.eventId()), "two events, two IDs");
+    Instant joinedAt = joined.eventTime().orElseThrow();
+    assertTrue(!left.presence.eventTime().orElseThrow().isBefore(joinedAt), "left after joining");
+    assertTrue(Duration.between(joinedAt, Instant.now()).abs().compareTo(Duration.ofMinutes(1)) < 0, "event time " + joinedAt);
     List<String> events = inbox.about(clientId).stream().map(r -> r.presence.toString()).collect(Collectors.toList());
     assertEquals(List.of(new ChannelPresence(true, clientId).toString(), new ChannelPresence(false, clientId).toString()), events);
   }
