@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { findExecutable, getFreePort, repoPath, spawnProcess, startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
 
 /** Every @Test and parameterized case in sdks/java/src/test; update it with the suite. */
-const EXPECTED_TESTS = 69;
+const EXPECTED_TESTS = 70;
 const JUNIT_JAR = process.env.JUNIT_CONSOLE_JAR ?? '/usr/share/java/junit-platform-console-standalone.jar';
 const SDK = repoPath('sdks', 'java');
 const OUT = repoPath('.tmp', 'java-sdk');

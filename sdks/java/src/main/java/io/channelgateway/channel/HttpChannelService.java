@@ -56,7 +56,7 @@ final class HttpChannelService implements ChannelService {
     String key = keyOf(message);
     if (message.isAddressedByToken()) {
       // Tokens never go in a URL (URLs reach access logs): by token, the batch route carries it in the body.
-      SendResult result = sendBatch(Collections.singletonList(message), key).get(0);
+      SendResult result = sendBatch(Collections.singletonList(message), key, false).get(0);
       if (result.status() == SendStatus.INVALID) {
         throw new ChannelFailureException("sendMessage by token refused: " + result.error(), null, 202, result.error());
       }
@@ -86,16 +86,23 @@ final class HttpChannelService implements ChannelService {
       }
     }
     if (messages.isEmpty()) return Collections.emptyList();
-    return sendBatch(messages, UUID.randomUUID().toString());
+    return sendBatch(messages, UUID.randomUUID().toString(), true);
   }
 
-  private List<SendResult> sendBatch(List<ChannelMessage> messages, String key) {
+  /**
+   * @param key the request's Idempotency-Key, the same for all its retries
+   * @param perItemKeys whether keys given with {@link ChannelMessage#withIdempotencyKey} go in the items
+   *     (a batch) or only in the header (a single send by token, whose key is the request's)
+   */
+  private List<SendResult> sendBatch(List<ChannelMessage> messages, String key, boolean perItemKeys) {
     List<Object> items = new ArrayList<>(messages.size());
     for (ChannelMessage message : messages) {
       Map<String, Object> item = new LinkedHashMap<>();
       if (message.isAddressedByToken()) item.put("token", message.getToken());
       else item.put("clientId", message.getClientId());
       item.put("message", message.getMessage());
+      // PRODUCT.md's per-item key; the request's Idempotency-Key covers the retries of the batch as a whole.
+      if (perItemKeys && message.getIdempotencyKey() != null) item.put("idempotencyKey", message.getIdempotencyKey());
       items.add(item);
     }
     GatewayHttp.Answer answer = http.post("/v1/messages", Collections.singletonMap("messages", items), key);

@@ -142,6 +142,25 @@ class RetryTest {
   }
 
   @Test
+  void keysGoInTheHeaderAndGivenOnesInTheirBatchItems() throws Exception {
+    try (CannedServer canned = new CannedServer()
+        .then(202, "{\"results\":[{\"clientId\":\"a\",\"status\":\"routed\"},{\"clientId\":\"b\",\"status\":\"queued\"}]}")
+        .then(202, "{\"results\":[{\"status\":\"no_channel\"}]}")) {
+      ChannelService service = serviceAt(canned.url(), Duration.ofMillis(500));
+      service.sendMessages(List.of(new ChannelMessage("a", "x").withIdempotencyKey("k-a"), new ChannelMessage("b", "y")));
+      assertEquals(new SendResult(null, SendStatus.NO_CHANNEL, null),
+          service.sendMessageWithStatus(ChannelMessage.toToken("tok", "z").withIdempotencyKey("k-tok")));
+      List<CannedServer.Request> requests = canned.requests();
+      assertEquals("{\"messages\":[{\"clientId\":\"a\",\"message\":\"x\",\"idempotencyKey\":\"k-a\"},{\"clientId\":\"b\",\"message\":\"y\"}]}",
+          requests.get(0).body);
+      assertTrue(requests.get(0).header("Idempotency-Key").matches("[0-9a-f-]{36}"));
+      assertEquals("{\"messages\":[{\"token\":\"tok\",\"message\":\"z\"}]}", requests.get(1).body);
+      assertEquals("k-tok", requests.get(1).header("Idempotency-Key"));
+      assertEquals("/v1/messages", requests.get(1).path);
+    }
+  }
+
+  @Test
   void otherErrorsAreNotRetried() throws Exception {
     try (CannedServer canned = new CannedServer().then(500, "{\"error\":{\"code\":\"internal\",\"message\":\"boom\"}}")) {
       ChannelFailureException error = assertThrows(ChannelFailureException.class,

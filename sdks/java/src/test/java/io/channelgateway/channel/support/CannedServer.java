@@ -23,12 +23,14 @@ public final class CannedServer implements AutoCloseable {
   public static final class Request {
     public final String path;
     public final Map<String, List<String>> headers;
+    public final String body;
     /** When it arrived ({@link System#nanoTime()}). */
     public final long atNanos;
 
-    Request(String path, Map<String, List<String>> headers, long atNanos) {
+    Request(String path, Map<String, List<String>> headers, String body, long atNanos) {
       this.path = path;
       this.headers = headers;
+      this.body = body;
       this.atNanos = atNanos;
     }
 
@@ -47,8 +49,8 @@ public final class CannedServer implements AutoCloseable {
   public CannedServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      requests.add(new Request(exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders(), System.nanoTime()));
+      String requestBody = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      requests.add(new Request(exchange.getRequestURI().getRawPath(), exchange.getRequestHeaders(), requestBody, System.nanoTime()));
       String[] answer;
       synchronized (answers) {
         answer = answers.size() > 1 ? answers.poll() : answers.peek();
