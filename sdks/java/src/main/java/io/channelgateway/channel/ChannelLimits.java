@@ -15,7 +15,7 @@ public final class ChannelLimits {
   /** Most messages in one batch send. */
   public static final int MAXIMUM_BATCH_MESSAGES = 1_000;
   /** Longest idempotency key, in characters (visible ASCII). */
-  public static final int MAXIMUM_IDEMPOTENCY_KEY_CHARS = 255;
+  public static final int MAXIMUM_IDEMPOTENCY_KEY_CHARS = 256;
 
   private ChannelLimits() {}
 }

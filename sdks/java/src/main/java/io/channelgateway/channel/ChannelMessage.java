@@ -43,10 +43,12 @@ public final class ChannelMessage {
 
   /**
    * The same message with the idempotency key to send it under. A repeat with the same key, through any
-   * gateway node, is delivered once. Without one, each send call generates its own key (used for all of
-   * that call's retries).
+   * gateway node, is delivered once (and answered with the first status); the same key with another
+   * client or message is refused ({@link ChannelFailureException} with status 409, or a batch item
+   * {@link SendStatus#INVALID}). Without one, each send call generates its own key (used for all of that
+   * call's retries).
    *
-   * @param key 1…255 visible ASCII characters
+   * @param key 1…256 visible ASCII characters
    */
   public ChannelMessage withIdempotencyKey(String key) {
     return new ChannelMessage(byToken, clientId, token, message, key);

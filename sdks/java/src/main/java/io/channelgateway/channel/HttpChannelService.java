@@ -56,9 +56,11 @@ final class HttpChannelService implements ChannelService {
     String key = keyOf(message);
     if (message.isAddressedByToken()) {
       // Tokens never go in a URL (URLs reach access logs): by token, the batch route carries it in the body.
-      SendResult result = sendBatch(Collections.singletonList(message), key, false).get(0);
+      SendResult result = sendBatch(Collections.singletonList(message.withIdempotencyKey(key))).get(0);
       if (result.status() == SendStatus.INVALID) {
-        throw new ChannelFailureException("sendMessage by token refused: " + result.error(), null, 202, result.error());
+        // The statuses the single-send route gives the same refusals.
+        int status = result.error() != null && "idempotency_key_reused".equals(result.error().code()) ? 409 : 400;
+        throw new ChannelFailureException("sendMessage by token refused: " + result.error(), null, status, result.error());
       }
       return result;
     }
@@ -86,26 +88,24 @@ final class HttpChannelService implements ChannelService {
       }
     }
     if (messages.isEmpty()) return Collections.emptyList();
-    return sendBatch(messages, UUID.randomUUID().toString(), true);
+    return sendBatch(messages);
   }
 
   /**
-   * @param key the request's Idempotency-Key, the same for all its retries
-   * @param perItemKeys whether keys given with {@link ChannelMessage#withIdempotencyKey} go in the items
-   *     (a batch) or only in the header (a single send by token, whose key is the request's)
+   * The batch route reads no Idempotency-Key header: each item carries its own key (the caller's, else a
+   * fresh one), written once into the body, so every retry of this call repeats the same keys.
    */
-  private List<SendResult> sendBatch(List<ChannelMessage> messages, String key, boolean perItemKeys) {
+  private List<SendResult> sendBatch(List<ChannelMessage> messages) {
     List<Object> items = new ArrayList<>(messages.size());
     for (ChannelMessage message : messages) {
       Map<String, Object> item = new LinkedHashMap<>();
       if (message.isAddressedByToken()) item.put("token", message.getToken());
       else item.put("clientId", message.getClientId());
       item.put("message", message.getMessage());
-      // PRODUCT.md's per-item key; the request's Idempotency-Key covers the retries of the batch as a whole.
-      if (perItemKeys && message.getIdempotencyKey() != null) item.put("idempotencyKey", message.getIdempotencyKey());
+      item.put("idempotencyKey", keyOf(message));
       items.add(item);
     }
-    GatewayHttp.Answer answer = http.post("/v1/messages", Collections.singletonMap("messages", items), key);
+    GatewayHttp.Answer answer = http.post("/v1/messages", Collections.singletonMap("messages", items), null);
     Object results = answer.body instanceof Map ? ((Map<?, ?>) answer.body).get("results") : null;
     if (answer.status != 202 || !(results instanceof List) || ((List<?>) results).size() != messages.size()) {
       throw GatewayHttp.unexpected("sendMessages", answer);

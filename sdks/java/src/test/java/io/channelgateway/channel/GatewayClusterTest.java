@@ -155,6 +155,29 @@ class GatewayClusterTest {
   }
 
   @Test
+  void aRepeatedIdempotencyKeyIsDeliveredOnceThroughAnyNodeAndAReusedOneRefused() throws Exception {
+    String clientId = uniqueClientId("idempotent");
+    ChannelService viaB = ChannelServiceFactory.getChannelService(ChannelGatewayConfig.builder().url(nodeB()).apiKey(apiKey()).build());
+    try (TestSocket socket = connectToNodeB(service.createChannel(clientId))) {
+      ChannelMessage once = new ChannelMessage(clientId, "once").withIdempotencyKey(uniqueClientId("key"));
+      assertEquals(SendStatus.ROUTED, service.sendMessageWithStatus(once).status());
+      assertEquals(SendStatus.ROUTED, viaB.sendMessageWithStatus(once).status(), "the first answer again");
+      ChannelMessage batched = new ChannelMessage(clientId, "batched once").withIdempotencyKey(uniqueClientId("key"));
+      assertEquals(SendStatus.ROUTED, service.sendMessages(List.of(batched)).get(0).status());
+      assertEquals(SendStatus.ROUTED, viaB.sendMessages(List.of(batched)).get(0).status());
+      ChannelFailureException reused = assertThrows(ChannelFailureException.class,
+          () -> service.sendMessage(new ChannelMessage(clientId, "another message").withIdempotencyKey(once.getIdempotencyKey())));
+      assertEquals(409, reused.status());
+      assertEquals("idempotency_key_reused", reused.error().code());
+      SendResult reusedInBatch = service.sendMessages(List.of(new ChannelMessage(clientId, "x").withIdempotencyKey(batched.getIdempotencyKey()))).get(0);
+      assertEquals(SendStatus.INVALID, reusedInBatch.status());
+      assertEquals("idempotency_key_reused", reusedInBatch.error().code());
+      service.sendMessage(new ChannelMessage(clientId, "last"));
+      assertEquals(List.of("once", "batched once", "last"), socket.awaitMessages(3, WAIT));
+    }
+  }
+
+  @Test
   void aWrongApiKeyIsAChannelFailureAtOnceNotRetried() {
     ChannelService wrongKey = ChannelServiceFactory.getChannelService(ChannelGatewayConfig.builder()
         .url(nodeA()).apiKey("not-the-key").deadline(Duration.ofSeconds(20)).build());

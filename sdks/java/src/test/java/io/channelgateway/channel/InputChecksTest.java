@@ -81,7 +81,7 @@ class InputChecksTest {
     refused("token", () -> service.sendMessage(ChannelMessage.toToken("t".repeat(513), "x")));
     refused("idempotency key", () -> service.sendMessage(new ChannelMessage("alice", "x").withIdempotencyKey("")));
     refused("idempotency key", () -> service.sendMessage(new ChannelMessage("alice", "x").withIdempotencyKey("has space")));
-    refused("idempotency key", () -> service.sendMessage(new ChannelMessage("alice", "x").withIdempotencyKey("k".repeat(256))));
+    refused("idempotency key", () -> service.sendMessage(new ChannelMessage("alice", "x").withIdempotencyKey("k".repeat(257))));
   }
 
   @Test

@@ -35,9 +35,7 @@ class PresenceWebhookTest {
     inbox = TestGateways.inbox();
   }
 
-  static void connectAndLeave(String createOn, String socketOn, String clientId, String prefix) throws Exception {
-    ChannelService gateway = ChannelServiceFactory.getChannelService(ChannelGatewayConfig.builder()
-        .url(createOn).apiKey(TestGateways.apiKey()).build());
+  static void connectAndLeave(ChannelService gateway, String socketOn, String clientId, String prefix) throws Exception {
     try (TestSocket socket = TestSocket.open(socketOn, gateway.createChannel(clientId), Json::parse)) {
       WebhookInbox.Received connected = inbox.await(r -> r.presence.clientId().equals(clientId), WAIT);
       assertTrue(connected.presence.isConnected());
@@ -58,14 +56,14 @@ class PresenceWebhookTest {
   @Test
   void urlencodedWebhooksFromTheClusterAreParsed() throws Exception {
     String clientId = uniqueClientId("presence \"url\" & é");
-    connectAndLeave(TestGateways.nodeA(), nodeB(), clientId, "/urlencoded");
+    connectAndLeave(TestGateways.service(), nodeB(), clientId, "/urlencoded");
     assertTrue(inbox.about(clientId).stream().allMatch(r -> r.contentType.equals("application/x-www-form-urlencoded")), inbox.about(clientId).toString());
   }
 
   @Test
   void multipartWebhooksAsGaeProductionSentThemAreParsed() throws Exception {
     String clientId = uniqueClientId("presence \"multi\" --part 🙂");
-    connectAndLeave(multipartNode(), multipartNode(), clientId, "/multipart");
+    connectAndLeave(TestGateways.multipartService(), multipartNode(), clientId, "/multipart");
     assertTrue(inbox.about(clientId).stream().allMatch(r -> r.contentType.startsWith("multipart/form-data; boundary=")), inbox.about(clientId).toString());
   }
 

@@ -1,17 +1,20 @@
 package io.channelgateway.channel.support;
 
+import io.channelgateway.channel.ChannelGatewayConfig;
 import io.channelgateway.channel.ChannelService;
 import io.channelgateway.channel.ChannelServiceFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
- * The real gateways that test/sdks/java.test.ts started for this run, from the environment:
- * {@code CHANNEL_GATEWAY_URL} (node A) and {@code CHANNEL_GATEWAY_TEST_NODE_B_URL} (node B) share one Redis
- * and key prefix, and post urlencoded webhooks to {@code /urlencoded}; {@code CHANNEL_GATEWAY_TEST_MULTIPART_URL}
- * (node C, its own key prefix) posts multipart ones to {@code /multipart}; all to
- * {@code http://127.0.0.1:$CHANNEL_GATEWAY_TEST_WEBHOOK_PORT}.
+ * The real gateways that test/sdks/java.test.ts started for this run (test/sdks/support/cluster.ts), from
+ * the environment: {@code CHANNEL_GATEWAY_TEST_URLS} (nodes A and B on one Redis and key prefix, A also as
+ * {@code CHANNEL_GATEWAY_URL}) post urlencoded webhooks to {@code /urlencoded}; a cluster of one node
+ * ({@code CHANNEL_GATEWAY_TEST_MULTIPART_URL}, its own API key and secret) posts multipart ones to
+ * {@code /multipart}; both to {@code http://127.0.0.1:$CHANNEL_GATEWAY_TEST_WEBHOOK_PORT}.
  */
 public final class TestGateways {
   private static WebhookInbox inbox;
@@ -31,7 +34,9 @@ public final class TestGateways {
   }
 
   public static String nodeB() {
-    return env("CHANNEL_GATEWAY_TEST_NODE_B_URL");
+    String[] urls = env("CHANNEL_GATEWAY_TEST_URLS").split(",");
+    if (urls.length < 2) throw new AssertionError("CHANNEL_GATEWAY_TEST_URLS must name two nodes: " + String.join(",", urls));
+    return urls[1];
   }
 
   public static String multipartNode() {
@@ -42,9 +47,15 @@ public final class TestGateways {
     return env("CHANNEL_GATEWAY_API_KEY");
   }
 
-  /** The shared service, configured from the environment as an app's would be. */
+  /** The shared service, configured from the environment as an app's would be (node A, its key and secret). */
   public static ChannelService service() {
     return ChannelServiceFactory.getChannelService();
+  }
+
+  /** A service for the multipart node, with that cluster's own API key and webhook secret. */
+  public static ChannelService multipartService() {
+    return ChannelServiceFactory.getChannelService(ChannelGatewayConfig.builder().url(multipartNode())
+        .apiKey(env("CHANNEL_GATEWAY_TEST_MULTIPART_API_KEY")).webhookSecret(env("CHANNEL_GATEWAY_TEST_MULTIPART_WEBHOOK_SECRET")).build());
   }
 
   /**
@@ -53,8 +64,11 @@ public final class TestGateways {
    */
   public static synchronized WebhookInbox inbox() {
     if (inbox == null) {
+      Map<String, ChannelService> verifiers = new LinkedHashMap<>();
+      verifiers.put("/urlencoded", service());
+      verifiers.put("/multipart", multipartService());
       try {
-        inbox = new WebhookInbox(Integer.parseInt(env("CHANNEL_GATEWAY_TEST_WEBHOOK_PORT")), service(), "/urlencoded", "/multipart");
+        inbox = new WebhookInbox(Integer.parseInt(env("CHANNEL_GATEWAY_TEST_WEBHOOK_PORT")), verifiers);
       } catch (IOException e) {
         throw new UncheckedIOException("could not start the webhook inbox", e);
       }

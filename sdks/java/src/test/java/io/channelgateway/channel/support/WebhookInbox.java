@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -41,9 +42,10 @@ public final class WebhookInbox implements AutoCloseable {
   private final HttpServer server;
   private final List<Received> received = new ArrayList<>();
 
-  public WebhookInbox(int port, ChannelService service, String... prefixes) throws IOException {
+  /** @param services per path prefix, the service (and so the webhook secret) that verifies what arrives there */
+  public WebhookInbox(int port, Map<String, ChannelService> services) throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
-    for (String prefix : prefixes) server.createContext(prefix + "/_ah/channel/", exchange -> handle(prefix, exchange, service));
+    services.forEach((prefix, service) -> server.createContext(prefix + "/_ah/channel/", exchange -> handle(prefix, exchange, service)));
     server.start();
   }
 
