@@ -48,7 +48,8 @@ describe('a gateway node killed with SIGKILL', () => {
       sockets.push(await TestSocket.open(doomed.wsUrl, body.token));
     }
     await app.waitFor(() => app.events().length === CLIENTS, 10_000, 'connected webhooks');
-    expect(app.events()).toEqual(clientIds.map((id) => `connected ${id}`));
+    // Webhooks are delivered concurrently: their arrival order is not part of the contract.
+    expect(new Set(app.events())).toEqual(new Set(clientIds.map((id) => `connected ${id}`)));
 
     const killedAt = Date.now();
     await doomed.kill('SIGKILL');
