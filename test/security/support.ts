@@ -12,8 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { gatewayApi, startGatewayProcess, uniqueId, uniqueKeyPrefix, type ApiCall, type GatewayHandle } from '../support/index.js';
-import { startNginx } from '../support/nginx.js';
+import { gatewayApi, startGatewayProcess, startNginx, uniqueId, uniqueKeyPrefix, type ApiCall, type GatewayHandle } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 
 export type Topology = 'direct' | 'nginx';
