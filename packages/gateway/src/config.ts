@@ -30,6 +30,11 @@ const schema = z.object({
     .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1))
     .optional(),
   REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
+  /**
+   * A Redis command (or a sentinel's) not answered within this is failed: the API answers 503 rather than
+   * hang, and /readyz fails while Redis stays silent (a probe runs every second with this timeout).
+   */
+  REDIS_COMMAND_TIMEOUT_MS: integer(100, 60_000).default(2_000),
   /** Comma-separated API keys accepted as `Authorization: Bearer <key>`. Unset: one is generated and printed. */
   API_KEYS: list.optional(),
   /** Unique per node; names the node's pub/sub inbox and its ownership entries. */
@@ -110,6 +115,7 @@ export type GatewayConfig = {
   /** Sentinels to ask for the master (Sentinel topology); undefined: `redisUrl` is the server itself. */
   redisSentinels: Array<{ host: string; port: number }> | undefined;
   redisSentinelMaster: string;
+  redisCommandTimeoutMs: number;
   apiKeys: string[];
   /** True when no key was configured and one was generated for this run. */
   apiKeyGenerated: boolean;
@@ -184,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
       }),
       redisSentinelMaster: c.REDIS_SENTINEL_MASTER,
+      redisCommandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS,
       apiKeys,
       apiKeyGenerated,
       nodeId: c.NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`,

@@ -140,7 +140,8 @@ export class GatewayNode {
 
   notReadyBecause(): string | undefined {
     if (this.draining) return 'draining';
-    if (!this.stores.isReachable()) return 'redis unreachable';
+    const storesNotReady = this.stores.notReadyBecause();
+    if (storesNotReady) return storesNotReady;
     if (!this.stores.inbox.isLive()) return 'inbox subscription not live';
     return undefined;
   }

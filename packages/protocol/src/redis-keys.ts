@@ -29,6 +29,8 @@ export interface RedisKeys {
   nodeClients(nodeId: string): string;
   /** String lock: one surviving node at a time reaps a dead one. */
   reapLock(nodeId: string): string;
+  /** String a node writes every second (with a short expiry) to learn whether Redis answers and accepts writes. */
+  healthProbe(nodeId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -46,6 +48,7 @@ export function redisKeys(prefix: string): RedisKeys {
     nodes: () => `${prefix}nodes`,
     nodeClients: (nodeId) => `${prefix}node:${nodeId}:clients`,
     reapLock: (nodeId) => `${prefix}node:${nodeId}:reap`,
+    healthProbe: (nodeId) => `${prefix}node:${nodeId}:probe`,
   };
 }
 

@@ -31,7 +31,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.onError((error, c) => {
     const answer = errorResponse(error, deps.storesReachable());
     if (answer.unexpected) deps.logger.error({ err: error.message, stack: error.stack, path: c.req.path }, 'request failed');
-    return c.json(answer.body, answer.status as 400);
+    return c.json(answer.body, answer.status as 400, answer.headers);
   });
   return app;
 }

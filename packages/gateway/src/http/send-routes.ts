@@ -64,7 +64,7 @@ export function mountSendRoutes(transport: Transport, deps: SendRoutesDeps): voi
     const answer = errorResponse(error, deps.storesReachable());
     if (answer.unexpected) deps.logger.error({ err: (error as Error).message, stack: (error as Error).stack, route: name }, 'request failed');
     deps.metrics.countHttpRequest(name, answer.status);
-    writeJson(exchange, answer.status, answer.body);
+    writeJson(exchange, answer.status, answer.body, answer.headers);
   };
 
   transport.route(

@@ -1,0 +1,90 @@
+/**
+ * Issue 12 item 4: a Redis that stops answering (kill -STOP: connections stay open, nothing comes back)
+ * must not hang the API. Requests answer 503 with Retry-After within the command timeout, /readyz fails
+ * while Redis is silent, the outage is logged once (not per request), and everything recovers on -CONT.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { findRedisServer, getFreePort, spawnProcess, waitFor, type SpawnedProcess } from '../support/index.js';
+import { CloseCode } from '@channel-gateway/protocol';
+import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
+import { describeSecurity } from './support.js';
+
+const TIMEOUT_MS = 1_000;
+let redis: SpawnedProcess;
+let redisUrl = '';
+
+beforeAll(async () => {
+  const port = await getFreePort();
+  const dir = mkdtempSync(join(tmpdir(), 'cg-redis-hung-'));
+  redis = spawnProcess(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { name: 'redis-hung' });
+  await redis.waitForLine(/Ready to accept connections/, 10_000);
+  redisUrl = `redis://127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  if (redis.pid) process.kill(redis.pid, 'SIGCONT');
+  await redis.stop('SIGKILL');
+});
+
+const timed = async (request: () => Promise<Response>) => {
+  const started = Date.now();
+  const response = await request();
+  return { response, ms: Date.now() - started, body: (await response.json()) as { error?: { code: string } } };
+};
+
+describeSecurity(
+  'a Redis that stops answering',
+  (target) => {
+    it('answers 503 with Retry-After within the command timeout, fails /readyz, logs once, recovers', async () => {
+      const t = target();
+      const { clientId, token } = await t.createChannel();
+      const socket = await TestSocket.open(t.wsUrl, token);
+      const auth = { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' };
+      const send = () => fetch(`${t.httpUrl}/v1/channels/${clientId}/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'while hung' }) });
+      const create = () => fetch(`${t.httpUrl}/v1/channels`, { method: 'POST', headers: auth, body: '{}' });
+
+      process.kill(redis.pid!, 'SIGSTOP');
+      try {
+        for (const request of [send, create, send, create, send]) {
+          const { response, ms, body } = await timed(request);
+          expect(response.status).toBe(503);
+          expect(body.error?.code).toBe('unavailable');
+          expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+          expect(ms).toBeLessThan(TIMEOUT_MS + 1_500);
+        }
+        for (const node of t.nodes) {
+          await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 503, { timeoutMs: 3 * TIMEOUT_MS + 2_000, what: `${node.nodeId} /readyz to fail` });
+          const readyz = await (await fetch(`${node.httpUrl}/readyz`)).json();
+          expect(readyz).toEqual({ status: 'not_ready', reason: 'redis not answering' });
+        }
+      } finally {
+        process.kill(redis.pid!, 'SIGCONT');
+      }
+      for (const node of t.nodes) {
+        await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 200, { timeoutMs: 10_000, what: `${node.nodeId} /readyz to recover` });
+        const entries = node.logEntries();
+        expect(entries.filter((entry) => entry.msg === 'redis unhealthy').length).toBe(1);
+        expect(entries.filter((entry) => entry.msg === 'redis healthy again').length).toBe(1);
+        expect(entries.filter((entry) => entry.msg === 'request failed')).toEqual([]);
+      }
+      expect((await t.api('POST', `/v1/channels/${clientId}/messages`, { message: 'after' })).status).toBe(202);
+      // Sends that timed out may still have run when Redis woke up (their 503 said so); a node that lost
+      // their local delivery closes the socket with RESYNC rather than skip them. A client resumes.
+      let socketNow = socket;
+      const resynced = await Promise.race([
+        waitFor(() => socket.messages().includes('after'), { timeoutMs: 5_000, what: 'the message sent after recovery' }).then(() => false),
+        socket.closed.then(({ code }) => (expect(code).toBe(CloseCode.RESYNC), true)),
+      ]);
+      if (resynced) {
+        socketNow = await TestSocket.open(t.wsUrl, token, socket.position());
+        await waitFor(() => socketNow.messages().includes('after'), { what: 'the message sent after recovery, on the resumed socket' });
+      }
+      expect([...socket.messages(), ...(resynced ? socketNow.messages() : [])].filter((message) => message !== 'while hung')).toEqual(['after']);
+      socketNow.close();
+      await t.expectStillServing();
+    }, 40_000);
+  },
+  { redisUrl: () => redisUrl, env: { CG_REDIS_COMMAND_TIMEOUT_MS: String(TIMEOUT_MS) } },
+);
