@@ -10,6 +10,7 @@
  *   }, { env: { CG_FAILED_AUTH_PER_MINUTE: '20' } });
  */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { gatewayApi, startGatewayProcess, startNginx, uniqueId, uniqueKeyPrefix, type ApiCall, type GatewayHandle } from '../support/index.js';
@@ -174,4 +175,25 @@ export function rawExchange(host: string, port: number, request: string | Buffer
 /** The status codes of every HTTP response in a raw exchange, in order. */
 export function statusCodes(response: string): number[] {
   return [...response.matchAll(/^HTTP\/1\.[01] (\d{3})/gm)].map((match) => Number(match[1]));
+}
+
+/** A second loopback address: probes sent from it are "another client" to the per-address limits. */
+export const ATTACKER_ADDRESS = '127.0.0.2';
+
+/** An HTTP request from a chosen local address (fetch cannot bind one). */
+export function requestFrom(
+  localAddress: string,
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, localAddress }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(init.body);
+  });
 }

@@ -37,6 +37,11 @@ const schema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: integer(100, 60_000).default(2_000),
   /** Comma-separated API keys accepted as `Authorization: Bearer <key>`. Unset: one is generated and printed. */
   API_KEYS: list.optional(),
+  /**
+   * Failed API-key attempts one address may make per minute; beyond them it gets 429 until the minute is
+   * over. 0 turns the throttle off.
+   */
+  AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(20),
   /** Unique per node; names the node's pub/sub inbox and its ownership entries. */
   NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64').optional(),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
@@ -119,6 +124,7 @@ export type GatewayConfig = {
   apiKeys: string[];
   /** True when no key was configured and one was generated for this run. */
   apiKeyGenerated: boolean;
+  authFailuresPerMinute: number;
   nodeId: string;
   keyPrefix: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -193,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       redisCommandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS,
       apiKeys,
       apiKeyGenerated,
+      authFailuresPerMinute: c.AUTH_FAILURES_PER_MINUTE,
       nodeId: c.NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`,
       keyPrefix: c.KEY_PREFIX,
       logLevel: c.LOG_LEVEL,
