@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from '@channel-gateway/protocol';
 
 const PREFIX = 'CG_';
+/** Placeholders of the examples (deploy/kubernetes/secret.example.yaml, older docker-compose.yml): known to everyone. */
+const PLACEHOLDER_API_KEYS = new Set(['change-me', 'changeme']);
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z
@@ -181,6 +183,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (c.IDEMPOTENCY_TTL_SECONDS !== undefined && c.IDEMPOTENCY_TTL_SECONDS < c.BUFFER_TTL_SECONDS) {
     throw new ConfigError(`invalid configuration: ${PREFIX}IDEMPOTENCY_TTL_SECONDS: must be at least ${PREFIX}BUFFER_TTL_SECONDS (${c.BUFFER_TTL_SECONDS})`);
+  }
+  const placeholder = c.API_KEYS?.find((key) => PLACEHOLDER_API_KEYS.has(key));
+  if (placeholder) {
+    throw new ConfigError(`invalid configuration: ${PREFIX}API_KEYS: "${placeholder}" is the placeholder from the examples; set a secret key, e.g. $(openssl rand -base64 32 | tr -d '=+/')`);
   }
   const apiKeys = c.API_KEYS ?? [];
   const apiKeyGenerated = apiKeys.length === 0;
