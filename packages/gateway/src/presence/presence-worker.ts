@@ -48,8 +48,13 @@ export class PresenceWorker {
   start(): void {
     const { heartbeatIntervalMs, webhooks } = this.deps;
     this.every(heartbeatIntervalMs, 'heartbeat', () => this.heartbeatAndReap());
-    this.every(SETTLE_INTERVAL_MS, 'settle', () => this.settle());
-    if (webhooks) this.every(DELIVER_INTERVAL_MS, 'deliver', () => this.deliver());
+    // Settling turns a due disconnect into a webhook: a node that cannot send webhooks (none configured,
+    // e.g. mid-way through a rolling deploy that turns them on) would only drop it, so it leaves the
+    // shared queue to the nodes that can (issue 12).
+    if (webhooks) {
+      this.every(SETTLE_INTERVAL_MS, 'settle', () => this.settle());
+      this.every(DELIVER_INTERVAL_MS, 'deliver', () => this.deliver());
+    }
     void this.run('heartbeat', () => this.heartbeatAndReap());
   }
 
