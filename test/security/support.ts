@@ -20,8 +20,8 @@ export type Topology = 'direct' | 'nginx';
 export const TOPOLOGIES: readonly Topology[] = ['direct', 'nginx'];
 
 export interface SecurityOptions {
-  /** Extra CG_* variables for both nodes. */
-  env?: Record<string, string | undefined>;
+  /** Extra CG_* variables for both nodes. A function: called when the nodes start (after the file's beforeAll). */
+  env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   /** CG_REDIS_URL for both nodes (default: the run's shared Redis). A function: read when the nodes start. */
   redisUrl?: string | (() => string);
   /** Default: both. */
@@ -73,7 +73,8 @@ async function startTarget(topology: Topology, options: SecurityOptions): Promis
   const keyPrefix = uniqueKeyPrefix('sec');
   const redisUrl = typeof options.redisUrl === 'function' ? options.redisUrl() : options.redisUrl;
   // Behind nginx the client's address is the last X-Forwarded-For entry (nginx appends it).
-  const env = { ...(topology === 'nginx' ? { CG_TRUST_PROXY: 'true' } : {}), ...options.env };
+  const extraEnv = typeof options.env === 'function' ? options.env() : options.env;
+  const env: Record<string, string | undefined> = { ...(topology === 'nginx' ? { CG_TRUST_PROXY: 'true' } : {}), ...extraEnv };
   const start = (label: string) => startGatewayProcess({ apiKey, keyPrefix, nodeId: uniqueId(label), env, ...(redisUrl ? { redisUrl } : {}) });
   const nodes = (await Promise.all([start('sec-a'), start('sec-b')])) as [GatewayHandle, GatewayHandle];
   const nginx = topology === 'nginx' ? await startNginx(nodes.map((node) => node.port)) : undefined;
