@@ -4,7 +4,7 @@
  * servers (container names → loopback ports), Docker's resolver and `resolve` (nginx < 1.27.3 lacks it),
  * the listen address, one worker, and logs and temp files in a private directory.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort, LOOPBACK } from './free-port.js';
@@ -14,6 +14,7 @@ import { spawnProcess } from './processes.js';
 import { waitFor } from './wait.js';
 
 export const SHIPPED_NGINX_CONF = repoPath('deploy', 'nginx', 'nginx.conf');
+const TEMP_DIRS = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'];
 
 /** The shipped configuration, rewritten to listen on `port` and proxy to `backends` on loopback. */
 export function nginxConfigFor(shipped: string, port: number, backends: readonly number[], dir: string): string {
@@ -33,7 +34,7 @@ export function nginxConfigFor(shipped: string, port: number, backends: readonly
     else if (/^error_log\b/.test(text)) continue;
     else if (/^http\s*\{$/.test(text)) {
       out.push(line);
-      for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) out.push(`    ${temp}_temp_path ${join(dir, temp)};`);
+      for (const temp of TEMP_DIRS) out.push(`    ${temp}_temp_path ${join(dir, temp)};`);
     } else out.push(line);
   }
   if (!serversWritten) throw new Error(`${SHIPPED_NGINX_CONF}: no upstream server lines found to rewrite`);
@@ -46,6 +47,10 @@ export async function startNginx(backendPorts: readonly number[]): Promise<LoadB
   if (!nginx) throw new Error('nginx is not installed: apt-get install nginx');
   const port = await getFreePort();
   const dir = mkdtempSync(join(tmpdir(), 'cg-nginx-'));
+  // Run as root, nginx's workers run as `nobody`: they must be able to write request bodies that do not
+  // fit in memory to the temp directories (or nginx answers 500 for bodies over 16 KiB).
+  chmodSync(dir, 0o755);
+  for (const temp of TEMP_DIRS) chmodSync((mkdirSync(join(dir, temp)), join(dir, temp)), 0o777);
   const file = join(dir, 'nginx.conf');
   writeFileSync(file, nginxConfigFor(readFileSync(SHIPPED_NGINX_CONF, 'utf8'), port, backendPorts, dir));
   const process = spawnProcess(nginx, ['-p', dir, '-c', file, '-g', 'daemon off;'], { name: 'nginx' });
