@@ -69,6 +69,8 @@ describeSecurity(
         const entries = node.logEntries();
         expect(entries.filter((entry) => entry.msg === 'redis unhealthy').map((entry) => entry.reason)).toEqual(['redis refuses writes (out of memory)']);
         expect(entries.filter((entry) => 'stack' in entry || entry.level! >= 50)).toEqual([]);
+        const perRequest = ['request failed', 'token lookup failed', 'attach failed', 'hello failed', 'detach failed; will retry'];
+        expect(entries.filter((entry) => perRequest.includes(String(entry.msg)))).toEqual([]);
       }
       // The socket that was open all along still receives.
       expect((await t.api('POST', `/v1/channels/${clientId}/messages`, { message: 'room again' })).body).toEqual({ status: 'routed' });

@@ -25,6 +25,14 @@ export function storeUnavailableBecause(error: unknown): StoreUnavailable | unde
   return undefined;
 }
 
+/**
+ * Whether an error is a store outage (Redis down, silent or full): the store health logs each outage
+ * once, so per-request paths log only other errors (an outage would otherwise log a line per request).
+ */
+export function isStoreOutage(error: unknown): boolean {
+  return storeUnavailableBecause(error) !== undefined;
+}
+
 export const READABLE_REASON: Record<StoreUnavailable, string> = {
   unreachable: 'redis unreachable',
   not_answering: 'redis not answering',
