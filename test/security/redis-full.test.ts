@@ -3,28 +3,22 @@
  * stack in the log for every request while /readyz stayed 200. Now: 503 `storage_full` with Retry-After,
  * /readyz failing while Redis refuses writes, one log line (no stack) per outage, reads still served.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CloseCode } from '@channel-gateway/protocol';
-import { findRedisServer, getFreePort, redisCommand, spawnProcess, waitFor, type SpawnedProcess } from '../support/index.js';
+import { redisCommand, startRedis, waitFor, type RedisHandle } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 import { describeSecurity } from './support.js';
 
-let redis: SpawnedProcess;
+let redis: RedisHandle;
 let redisUrl = '';
 
 beforeAll(async () => {
-  const port = await getFreePort();
-  const dir = mkdtempSync(join(tmpdir(), 'cg-redis-full-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
-  redis = spawnProcess(findRedisServer(), args, { name: 'redis-full' });
-  await redis.waitForLine(/Ready to accept connections/, 10_000);
-  redisUrl = `redis://127.0.0.1:${port}`;
+  // Its own server: the test shrinks its maxmemory.
+  redis = await startRedis({ mode: 'spawned', extraArgs: ['--maxmemory-policy', 'noeviction'] });
+  redisUrl = redis.url;
 });
 afterAll(async () => {
-  await redis.stop('SIGKILL');
+  await redis?.stop();
 });
 
 describeSecurity(

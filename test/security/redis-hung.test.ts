@@ -3,29 +3,24 @@
  * must not hang the API. Requests answer 503 with Retry-After within the command timeout, /readyz fails
  * while Redis is silent, the outage is logged once (not per request), and everything recovers on -CONT.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { findRedisServer, getFreePort, spawnProcess, waitFor, type SpawnedProcess } from '../support/index.js';
+import { startRedis, waitFor, type RedisHandle } from '../support/index.js';
 import { CloseCode } from '@channel-gateway/protocol';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 import { describeSecurity } from './support.js';
 
 const TIMEOUT_MS = 1_000;
-let redis: SpawnedProcess;
+let redis: RedisHandle;
 let redisUrl = '';
 
 beforeAll(async () => {
-  const port = await getFreePort();
-  const dir = mkdtempSync(join(tmpdir(), 'cg-redis-hung-'));
-  redis = spawnProcess(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { name: 'redis-hung' });
-  await redis.waitForLine(/Ready to accept connections/, 10_000);
-  redisUrl = `redis://127.0.0.1:${port}`;
+  // Its own server: SIGSTOP would freeze every other test on the shared one.
+  redis = await startRedis({ mode: 'spawned' });
+  redisUrl = redis.url;
 });
 afterAll(async () => {
-  if (redis.pid) process.kill(redis.pid, 'SIGCONT');
-  await redis.stop('SIGKILL');
+  if (redis?.pid) process.kill(redis.pid, 'SIGCONT');
+  await redis?.stop();
 });
 
 const timed = async (request: () => Promise<Response>) => {
