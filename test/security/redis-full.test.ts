@@ -60,6 +60,8 @@ describeSecurity(
       }
       for (const node of t.nodes) {
         await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 200, { timeoutMs: 10_000, what: `${node.nodeId} /readyz to recover` });
+        // The log line is written before /readyz turns, but travels through a pipe: wait for it (bounded).
+        await node.waitForLog((entry) => entry.msg === 'redis healthy again', 5_000, '"redis healthy again"');
         const entries = node.logEntries();
         expect(entries.filter((entry) => entry.msg === 'redis unhealthy').map((entry) => entry.reason)).toEqual(['redis refuses writes (out of memory)']);
         expect(entries.filter((entry) => 'stack' in entry || entry.level! >= 50)).toEqual([]);
