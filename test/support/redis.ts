@@ -22,6 +22,8 @@ export interface RedisHandle {
   port: number;
   stop(): Promise<void>;
   kind: RedisKind;
+  /** The server's process ID when this run spawned it (to pause it with SIGSTOP, say). */
+  pid?: number;
 }
 
 export interface StartRedisOptions {
@@ -194,6 +196,7 @@ function spawnedHandle(proc: SpawnedProcess, port: number, dir: string): RedisHa
     url: `redis://${LOOPBACK}:${port}`,
     host: LOOPBACK,
     port,
+    ...(proc.pid === undefined ? {} : { pid: proc.pid }),
     stop: () =>
       (stopped ??= (async () => {
         await proc.stop('SIGTERM', 5_000);

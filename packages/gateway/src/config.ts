@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from '@channel-gateway/protocol';
 
 const PREFIX = 'CG_';
+/** Placeholders of the examples (deploy/kubernetes/secret.example.yaml, older docker-compose.yml): known to everyone. */
+const PLACEHOLDER_API_KEYS = new Set(['change-me', 'changeme']);
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z
@@ -30,8 +32,18 @@ const schema = z.object({
     .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1))
     .optional(),
   REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
+  /**
+   * A Redis command (or a sentinel's) not answered within this is failed: the API answers 503 rather than
+   * hang, and /readyz fails while Redis stays silent (a probe runs every second with this timeout).
+   */
+  REDIS_COMMAND_TIMEOUT_MS: integer(100, 60_000).default(2_000),
   /** Comma-separated API keys accepted as `Authorization: Bearer <key>`. Unset: one is generated and printed. */
   API_KEYS: list.optional(),
+  /**
+   * Failed API-key attempts one address may make per minute; beyond them it gets 429 until the minute is
+   * over. 0 turns the throttle off.
+   */
+  AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(20),
   /** Unique per node; names the node's pub/sub inbox and its ownership entries. */
   NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64').optional(),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
@@ -110,9 +122,11 @@ export type GatewayConfig = {
   /** Sentinels to ask for the master (Sentinel topology); undefined: `redisUrl` is the server itself. */
   redisSentinels: Array<{ host: string; port: number }> | undefined;
   redisSentinelMaster: string;
+  redisCommandTimeoutMs: number;
   apiKeys: string[];
   /** True when no key was configured and one was generated for this run. */
   apiKeyGenerated: boolean;
+  authFailuresPerMinute: number;
   nodeId: string;
   keyPrefix: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -170,6 +184,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.IDEMPOTENCY_TTL_SECONDS !== undefined && c.IDEMPOTENCY_TTL_SECONDS < c.BUFFER_TTL_SECONDS) {
     throw new ConfigError(`invalid configuration: ${PREFIX}IDEMPOTENCY_TTL_SECONDS: must be at least ${PREFIX}BUFFER_TTL_SECONDS (${c.BUFFER_TTL_SECONDS})`);
   }
+  const placeholder = c.API_KEYS?.find((key) => PLACEHOLDER_API_KEYS.has(key));
+  if (placeholder) {
+    throw new ConfigError(`invalid configuration: ${PREFIX}API_KEYS: "${placeholder}" is the placeholder from the examples; set a secret key, e.g. $(openssl rand -base64 32 | tr -d '=+/')`);
+  }
   const apiKeys = c.API_KEYS ?? [];
   const apiKeyGenerated = apiKeys.length === 0;
   if (apiKeyGenerated) apiKeys.push(randomBytes(24).toString('base64url'));
@@ -184,8 +202,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
       }),
       redisSentinelMaster: c.REDIS_SENTINEL_MASTER,
+      redisCommandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS,
       apiKeys,
       apiKeyGenerated,
+      authFailuresPerMinute: c.AUTH_FAILURES_PER_MINUTE,
       nodeId: c.NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`,
       keyPrefix: c.KEY_PREFIX,
       logLevel: c.LOG_LEVEL,

@@ -11,6 +11,7 @@ import { ChannelService } from './channels/channel-service.js';
 import { createStores, type Stores } from './channels/stores.js';
 import { systemClock, type Clock } from './clock.js';
 import type { GatewayConfig } from './config.js';
+import { ApiKeyGuard } from './http/api-keys.js';
 import { createHttpApp } from './http/http-app.js';
 import { mountSendRoutes } from './http/send-routes.js';
 import { serveFetch } from './http/fetch-bridge.js';
@@ -106,9 +107,17 @@ export class GatewayNode {
 
     this.sockets.mount(transport);
     const service = new ChannelService(this.stores.tokens, this.stores.channels, this.clock, this.metrics);
+    const apiKeys = new ApiKeyGuard({
+      keys: this.config.apiKeys,
+      failuresPerMinute: this.config.authFailuresPerMinute,
+      trustProxy: this.config.trustProxy,
+      logger: this.logger,
+      metrics: this.metrics,
+      now: () => this.clock.now(),
+    });
     const http = createHttpApp({
       service,
-      apiKeys: this.config.apiKeys,
+      apiKeys,
       metrics: this.metrics,
       readiness: { notReadyBecause: () => this.notReadyBecause() },
       storesReachable: () => this.stores.isReachable(),
@@ -116,15 +125,15 @@ export class GatewayNode {
     });
     mountSendRoutes(transport, {
       service,
-      apiKeys: this.config.apiKeys,
+      apiKeys,
       maxBodyBytes: this.config.maxBodyBytes,
       metrics: this.metrics,
       storesReachable: () => this.stores.isReachable(),
       logger: this.logger,
     });
-    serveFetch(transport, (request) => http.fetch(request), {
+    serveFetch(transport, (request, env) => http.fetch(request, env), {
       maxBodyBytes: this.config.maxBodyBytes,
-      apiKeys: this.config.apiKeys,
+      apiKeys,
       onError: (error) => this.logger.error({ err: error.message }, 'http handler failed'),
     });
 
@@ -140,7 +149,8 @@ export class GatewayNode {
 
   notReadyBecause(): string | undefined {
     if (this.draining) return 'draining';
-    if (!this.stores.isReachable()) return 'redis unreachable';
+    const storesNotReady = this.stores.notReadyBecause();
+    if (storesNotReady) return storesNotReady;
     if (!this.stores.inbox.isLive()) return 'inbox subscription not live';
     return undefined;
   }

@@ -42,6 +42,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ CG_BUFFER_TTL_SECONDS: '600', CG_IDEMPOTENCY_TTL_SECONDS: '599' })).toThrow(/CG_IDEMPOTENCY_TTL_SECONDS: must be at least CG_BUFFER_TTL_SECONDS/);
   });
 
+  it('refuses the placeholder API keys of the examples (docker-compose, Kubernetes secret)', () => {
+    expect(() => loadConfig({ CG_API_KEYS: 'change-me' })).toThrow(/CG_API_KEYS: .*placeholder/);
+    expect(() => loadConfig({ CG_API_KEYS: 'real-key,change-me' })).toThrow(/CG_API_KEYS/);
+    expect(loadConfig({ CG_API_KEYS: 'change-me-not-really-a-placeholder' }).config.apiKeys).toEqual(['change-me-not-really-a-placeholder']);
+  });
+
   it('reports unknown CG_ variables and ignores other ones', () => {
     expect(loadConfig({ CG_PROT: '1', HOME: '/root', CG_PORT: '1' }).unknownVariables).toEqual(['CG_PROT']);
   });

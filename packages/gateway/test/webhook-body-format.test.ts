@@ -97,7 +97,7 @@ describe('sendWebhook body formats', () => {
 
   it('multipart: one form-data field `from`, signed over the exact bytes sent', async () => {
     app = await RawApp.start();
-    expect(await sendWebhook(target('multipart'), job, Date.now())).toBe(true);
+    expect((await sendWebhook(target('multipart'), job, Date.now())).delivered).toBe(true);
     const [request] = app.requests;
     expect(request!.path).toBe('/app/_ah/channel/connected/');
     expect(String(request!.headers['content-type'])).toMatch(/^multipart\/form-data; boundary=[0-9A-Za-z'()+_,./:=?-]{1,70}$/);
@@ -119,8 +119,8 @@ describe('sendWebhook body formats', () => {
 
   it('urlencoded (the default) is unchanged', async () => {
     app = await RawApp.start();
-    expect(await sendWebhook(target(), job, Date.now())).toBe(true);
-    expect(await sendWebhook(target('urlencoded'), job, Date.now())).toBe(true);
+    expect((await sendWebhook(target(), job, Date.now())).delivered).toBe(true);
+    expect((await sendWebhook(target('urlencoded'), job, Date.now())).delivered).toBe(true);
     for (const request of app.requests) {
       expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
       expect(new URLSearchParams(request.body.toString('utf8')).get('from')).toBe(AWKWARD_ID);

@@ -63,7 +63,12 @@ export const ApiErrorCode = {
   PAYLOAD_TOO_LARGE: 'payload_too_large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
   METHOD_NOT_ALLOWED: 'method_not_allowed',
+  /** Too many failed API-key attempts from this address; see Retry-After. */
+  RATE_LIMITED: 'rate_limited',
+  /** Redis cannot be reached or does not answer in time; see Retry-After. */
   UNAVAILABLE: 'unavailable',
+  /** Redis is out of memory (maxmemory reached with noeviction) and refuses writes; see Retry-After. */
+  STORAGE_FULL: 'storage_full',
   INTERNAL: 'internal',
   /** An idempotency key came back with a different client or message than its first use (409, or a batch item). */
   IDEMPOTENCY_KEY_REUSED: 'idempotency_key_reused',

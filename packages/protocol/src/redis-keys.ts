@@ -2,7 +2,7 @@
  * Redis key and channel names, in one place so every node (and any tool reading Redis) agrees.
  *
  * Keys of one client share a hash tag, so a Lua script can touch all of them in Redis Cluster.
- * A client ID containing a brace would end the tag early, so such IDs are tagged by their base64url form.
+ * See `clientTag` for how a client ID becomes that tag (injectively: two IDs never share a key).
  */
 export interface RedisKeys {
   /** Hash: the client's channel (generation, stream epoch/seq, expiry, owner). */
@@ -29,6 +29,8 @@ export interface RedisKeys {
   nodeClients(nodeId: string): string;
   /** String lock: one surviving node at a time reaps a dead one. */
   reapLock(nodeId: string): string;
+  /** String a node writes every second (with a short expiry) to learn whether Redis answers and accepts writes. */
+  healthProbe(nodeId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -46,12 +48,32 @@ export function redisKeys(prefix: string): RedisKeys {
     nodes: () => `${prefix}nodes`,
     nodeClients: (nodeId) => `${prefix}node:${nodeId}:clients`,
     reapLock: (nodeId) => `${prefix}node:${nodeId}:reap`,
+    healthProbe: (nodeId) => `${prefix}node:${nodeId}:probe`,
   };
 }
 
-function clientTag(clientId: string): string {
-  if (!clientId.includes('{') && !clientId.includes('}')) return clientId;
-  return 'b64:' + base64url(clientId);
+const ENCODED = 'b64:';
+
+/**
+ * The hash tag of a client's keys. An ID is its own tag unless it could end the tag early (a brace) or
+ * be mistaken for an encoded one (it starts with `b64:`); those are tagged `b64:` + base64url(UTF-8).
+ * Injective: plain tags never start with `b64:`, encoded ones always do, and base64url is one-to-one
+ * (client IDs are well-formed Unicode, so their UTF-8 is too). Tags are never empty and never hold a
+ * brace, so Redis Cluster hashes every key of one client to one slot.
+ *
+ * Before issue 12, IDs starting with `b64:` were used as their own tag, so `{bob}` and `b64:e2JvYn0`
+ * shared keys; only such IDs moved (plain IDs and IDs with braces keep their keys).
+ */
+export function clientTag(clientId: string): string {
+  if (!clientId.startsWith(ENCODED) && !clientId.includes('{') && !clientId.includes('}')) return clientId;
+  return ENCODED + base64url(clientId);
+}
+
+/** The client ID a tag stands for (the inverse of `clientTag`; for tools that read Redis). */
+export function clientIdFromTag(tag: string): string {
+  if (!tag.startsWith(ENCODED)) return tag;
+  const binary = atob(tag.slice(ENCODED.length).replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
 function base64url(text: string): string {

@@ -25,7 +25,9 @@ export class RedisNodeInbox implements NodeInbox {
   }
 
   async subscribe(nodeId: string, handler: InboxHandler): Promise<void> {
-    const subscriber = this.redis.duplicate();
+    // No command timeout here: a SUBSCRIBE that timed out while Redis was silent would leave the connection
+    // up but unsubscribed, with no 'ready' to retry on. Readiness comes from the main connection's probe.
+    const subscriber = this.redis.duplicate({ commandTimeout: undefined });
     this.subscriber = subscriber;
     this.nodeId = nodeId;
     this.handler = handler;

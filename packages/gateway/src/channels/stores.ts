@@ -22,6 +22,7 @@ import { RedisNodeInbox } from './node-inbox-redis.js';
 import type { TokenStore } from './token-store.js';
 import { MemoryTokenStore } from './token-store-memory.js';
 import { RedisTokenStore } from './token-store-redis.js';
+import { READABLE_REASON, RedisStoreHealth, type StoreHealth, type StoreUnavailable } from './store-health.js';
 
 export interface Stores {
   readonly kind: 'memory' | 'redis';
@@ -30,8 +31,10 @@ export interface Stores {
   readonly inbox: NodeInbox;
   readonly liveness: NodeLiveness;
   readonly outbox: WebhookOutbox;
-  /** True when the backing store answers (always, for memory). */
+  /** True when the backing store answers and accepts writes (always, for memory). */
   isReachable(): boolean;
+  /** Why the stores cannot serve now (for /readyz), or undefined. */
+  notReadyBecause(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export function createMemoryStores(config: GatewayConfig, clock: Clock, hub = ne
     liveness: new MemoryNodeLiveness(),
     outbox,
     isReachable: () => true,
+    notReadyBecause: () => undefined,
     close: async () => {
       await Promise.all([tokens.close(), channels.close(), inbox.close()]);
     },
@@ -76,6 +80,9 @@ function connectRedis(config: GatewayConfig): Redis {
     // Fail a command after one reconnect attempt, so the API answers 503 quickly while Redis is down.
     maxRetriesPerRequest: 1,
     connectionName: `cg:${config.nodeId}`,
+    // A Redis that keeps its connection open but answers nothing (stopped, swapping) fails each command
+    // after this, so the API answers 503 instead of hanging (issue 12).
+    commandTimeout: config.redisCommandTimeoutMs,
   };
   if (!config.redisSentinels) return new Redis(config.redisUrl!, options);
   // The URL, if any, gives user, password, TLS and db; the sentinels give the address.
@@ -83,6 +90,8 @@ function connectRedis(config: GatewayConfig): Redis {
     ...options,
     sentinels: config.redisSentinels,
     name: config.redisSentinelMaster,
+    // A sentinel that does not answer is skipped for the next one.
+    sentinelCommandTimeout: config.redisCommandTimeoutMs,
     // Reconnect as soon as Sentinel announces a new master, rather than when a write fails.
     failoverDetector: true,
     // A write that reached a demoted master: reconnect (to the new one) and send it again. A replica refuses
@@ -106,6 +115,8 @@ export function createRedisStores(config: GatewayConfig, metrics: GatewayMetrics
   const tokens = new RedisTokenStore(redis, keys);
   const inbox = new RedisNodeInbox(redis, keys, () => metrics.redisErrors.inc());
   const channels = new RedisChannelStore(redis, keys, bufferLimits(config), presenceSettings(config), inbox);
+  const health: StoreHealth = new RedisStoreHealth(redis, keys.healthProbe(config.nodeId), logger);
+  const unavailable = (): StoreUnavailable | undefined => health.unavailable();
   return {
     kind: 'redis',
     tokens,
@@ -113,8 +124,13 @@ export function createRedisStores(config: GatewayConfig, metrics: GatewayMetrics
     inbox,
     liveness: new RedisNodeLiveness(redis, keys),
     outbox: new RedisWebhookOutbox(redis, keys),
-    isReachable: () => redis.status === 'ready',
+    isReachable: () => unavailable() === undefined,
+    notReadyBecause: () => {
+      const reason = unavailable();
+      return reason && READABLE_REASON[reason];
+    },
     close: async () => {
+      health.stop();
       await inbox.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -3,10 +3,12 @@ import { ApiErrorCode, type ApiError, type ApiErrorCodeValue } from '@channel-ga
 /** An error the API answers with its own status and `{"error":{"code","message","field"?}}`. */
 export class HttpApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 503,
+    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 429 | 503,
     readonly code: ApiErrorCodeValue,
     message: string,
     readonly field?: string,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }

@@ -7,16 +7,16 @@ import { ApiErrorCode, type ChannelInfo as ApiChannelInfo } from '@channel-gatew
 import type { ChannelService } from '../channels/channel-service.js';
 import type { ChannelInfo } from '../channels/channel-store.js';
 import { HttpApiError } from './api-error.js';
-import { bearerAuthenticator } from './api-keys.js';
+import type { ApiKeyGuard } from './api-keys.js';
+import type { HttpBindings } from './http-app.js';
 import { parseJsonBody } from './json-body.js';
 import { parseCreateChannel, parsePathClientId, parsePresenceQuery } from './validation.js';
 
-export function channelRoutes(service: ChannelService, apiKeys: readonly string[]): Hono {
-  const api = new Hono();
-  const authenticate = bearerAuthenticator(apiKeys);
+export function channelRoutes(service: ChannelService, guard: ApiKeyGuard): Hono<{ Bindings: HttpBindings }> {
+  const api = new Hono<{ Bindings: HttpBindings }>();
 
   api.use('*', async (c, next) => {
-    authenticate(c.req.header('authorization') ?? '');
+    guard.check(c.req.header('authorization') ?? '', c.env.remoteAddress, c.req.header('x-forwarded-for') ?? '');
     await next();
   });
 

@@ -5,27 +5,33 @@
  */
 import { ApiErrorCode } from '@channel-gateway/protocol';
 import type { HttpExchange, Transport } from '../transport/transport.js';
-import { bearerAuthenticator } from './api-keys.js';
+import type { ApiKeyGuard } from './api-keys.js';
 import { HttpApiError } from './api-error.js';
 import { readBody } from './read-body.js';
 
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** What the bridge passes besides the Request: the peer's address (read while the exchange is valid). */
+export interface FetchEnv {
+  remoteAddress: string;
+}
+
+export type FetchHandler = (request: Request, env: FetchEnv) => Response | Promise<Response>;
 
 export interface FetchBridgeOptions {
   maxBodyBytes: number;
   /** Keys for `/v1/*`: checked here before any body is read (issue 12.3), and again by the routes. */
-  apiKeys: readonly string[];
+  apiKeys: ApiKeyGuard;
   onError(error: Error): void;
 }
 
 export function serveFetch(transport: Transport, handler: FetchHandler, options: FetchBridgeOptions): void {
-  const authenticate = bearerAuthenticator(options.apiKeys);
   transport.route('any', '/*', (exchange) => {
+    const env: FetchEnv = { remoteAddress: exchange.remoteAddress() };
     if (exchange.path.startsWith('/v1/')) {
       try {
-        authenticate(exchange.header('authorization'));
+        options.apiKeys.check(exchange.header('authorization'), env.remoteAddress, exchange.header('x-forwarded-for'));
       } catch (error) {
-        return exchange.respond(401, JSON_HEADERS, JSON.stringify((error as HttpApiError).toBody()), true);
+        const refusal = error as HttpApiError; // 401, or 429 with Retry-After (ApiKeyGuard throws nothing else)
+        return exchange.respond(refusal.status, [...JSON_HEADERS, ...Object.entries(refusal.headers ?? {})], JSON.stringify(refusal.toBody()), true);
       }
     }
     // Headers are only valid now: copy them.
@@ -34,9 +40,9 @@ export function serveFetch(transport: Transport, handler: FetchHandler, options:
     const url = `http://${headers.get('host') || 'localhost'}${exchange.path}${exchange.query ? `?${exchange.query}` : ''}`;
     const { method } = exchange;
     // HEAD is served as the GET, and the transport answers the GET's Content-Length with no body.
-    if (method === 'GET' || method === 'HEAD') return void respond(exchange, handler, () => new Request(url, { method: 'GET', headers }), options);
+    if (method === 'GET' || method === 'HEAD') return void respond(exchange, handler, () => new Request(url, { method: 'GET', headers }), env, options);
     readBody(exchange, options.maxBodyBytes, (body) => {
-      void respond(exchange, handler, () => new Request(url, { method, headers, body }), options);
+      void respond(exchange, handler, () => new Request(url, { method, headers, body }), env, options);
     });
   });
 }
@@ -62,13 +68,13 @@ function toRequest(exchange: HttpExchange, makeRequest: () => Request): Request 
 
 const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/json']];
 
-async function respond(exchange: HttpExchange, handler: FetchHandler, makeRequest: () => Request, options: FetchBridgeOptions): Promise<void> {
+async function respond(exchange: HttpExchange, handler: FetchHandler, makeRequest: () => Request, env: FetchEnv, options: FetchBridgeOptions): Promise<void> {
   const request = toRequest(exchange, makeRequest);
   if (!(request instanceof Request)) return exchange.respond(request.status, JSON_HEADERS, request.body);
   let response: Response;
   let body: ArrayBuffer;
   try {
-    response = await handler(request);
+    response = await handler(request, env);
     body = await response.arrayBuffer();
   } catch (error) {
     options.onError(error as Error);

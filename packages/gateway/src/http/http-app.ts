@@ -4,13 +4,20 @@ import type { ChannelService } from '../channels/channel-service.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { HttpApiError } from './api-error.js';
+import type { ApiKeyGuard } from './api-keys.js';
 import { channelRoutes } from './channel-routes.js';
 import { errorResponse } from './error-response.js';
 import { opsRoutes, type Readiness } from './ops-routes.js';
 
+/** What the server adapter passes to every request besides the Request itself. */
+export interface HttpBindings {
+  /** The peer's address (the load balancer's, behind one; see ApiKeyGuard for X-Forwarded-For). */
+  remoteAddress: string;
+}
+
 export interface HttpAppDeps {
   service: ChannelService;
-  apiKeys: readonly string[];
+  apiKeys: ApiKeyGuard;
   metrics: GatewayMetrics;
   readiness: Readiness;
   /** Whether the stores answer: an unexpected error while they do not is a 503, not a 500. */
@@ -19,8 +26,8 @@ export interface HttpAppDeps {
 }
 
 /** The Hono application: ops routes and the `/v1` API, with JSON errors for everything. */
-export function createHttpApp(deps: HttpAppDeps): Hono {
-  const app = new Hono();
+export function createHttpApp(deps: HttpAppDeps): Hono<{ Bindings: HttpBindings }> {
+  const app = new Hono<{ Bindings: HttpBindings }>();
   app.use('*', async (c, next) => {
     await next();
     deps.metrics.countHttpRequest(c.req.routePath, c.res.status);
@@ -31,7 +38,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.onError((error, c) => {
     const answer = errorResponse(error, deps.storesReachable());
     if (answer.unexpected) deps.logger.error({ err: error.message, stack: error.stack, path: c.req.path }, 'request failed');
-    return c.json(answer.body, answer.status as 400);
+    return c.json(answer.body, answer.status as 400, answer.headers);
   });
   return app;
 }

@@ -26,8 +26,8 @@ export function readBody(exchange: HttpExchange, maxBytes: number, onBody: (body
   });
 }
 
-export function writeJson(exchange: HttpExchange, status: number, body: unknown): void {
-  exchange.respond(status, JSON_HEADERS, JSON.stringify(body));
+export function writeJson(exchange: HttpExchange, status: number, body: unknown, headers?: Record<string, string>): void {
+  exchange.respond(status, headers ? [...JSON_HEADERS, ...Object.entries(headers)] : JSON_HEADERS, JSON.stringify(body));
 }
 
 function refuseTooLarge(exchange: HttpExchange): void {

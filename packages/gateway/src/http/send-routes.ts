@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { HttpExchange, Transport } from '../transport/transport.js';
 import { HttpApiError } from './api-error.js';
-import { bearerAuthenticator } from './api-keys.js';
+import type { ApiKeyGuard } from './api-keys.js';
 import { errorResponse } from './error-response.js';
 import { parseJsonBody } from './json-body.js';
 import { readBody, writeJson } from './read-body.js';
@@ -20,7 +20,7 @@ import { parseBatch, parseIdempotencyKeyHeader, parsePathClientId, parseSendMess
 
 export interface SendRoutesDeps {
   service: ChannelService;
-  apiKeys: readonly string[];
+  apiKeys: ApiKeyGuard;
   maxBodyBytes: number;
   metrics: GatewayMetrics;
   storesReachable(): boolean;
@@ -31,15 +31,13 @@ const SINGLE_ROUTE = '/v1/channels/:clientId/messages';
 const BATCH_ROUTE = '/v1/messages';
 
 export function mountSendRoutes(transport: Transport, deps: SendRoutesDeps): void {
-  const authenticate = bearerAuthenticator(deps.apiKeys);
-
   /** Reads headers (only valid now), then the body, then runs `handle` and answers its result as JSON. */
   const route = (name: string, handle: (body: unknown, req: { clientIdParam: string; idempotencyKey: string }) => Promise<unknown>) => (exchange: HttpExchange) => {
     const contentType = exchange.header('content-type');
     const clientIdParam = exchange.param(0);
     const idempotencyKey = exchange.header('idempotency-key');
     try {
-      authenticate(exchange.header('authorization'));
+      deps.apiKeys.check(exchange.header('authorization'), exchange.remoteAddress(), exchange.header('x-forwarded-for'));
     } catch (error) {
       return answerError(exchange, name, error);
     }
@@ -64,7 +62,7 @@ export function mountSendRoutes(transport: Transport, deps: SendRoutesDeps): voi
     const answer = errorResponse(error, deps.storesReachable());
     if (answer.unexpected) deps.logger.error({ err: (error as Error).message, stack: (error as Error).stack, route: name }, 'request failed');
     deps.metrics.countHttpRequest(name, answer.status);
-    writeJson(exchange, answer.status, answer.body);
+    writeJson(exchange, answer.status, answer.body, answer.headers);
   };
 
   transport.route(

@@ -45,6 +45,12 @@ export class GatewayMetrics {
     labelNames: ['event', 'result'],
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: 'cg_auth_failures_total',
+    help: 'API requests refused for their API key, by result (refused: wrong or missing key; throttled: too many failures from the address)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   readonly webhookRetries = new Counter({ name: 'cg_webhook_retries_total', help: 'Webhooks rescheduled after a failed attempt', registers: [this.registry] });
   readonly webhookDrops = new Counter({
     name: 'cg_webhook_drops_total',

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { NodeLiveness } from './node-liveness.js';
 import type { WebhookOutbox, WebhookJob } from './webhook-outbox.js';
+import { LogBudget } from '../log-budget.js';
 import { sendWebhook, type WebhookTarget } from './webhook-sender.js';
 
 export interface PresenceWorkerDeps {
@@ -34,6 +35,8 @@ export class PresenceWorker {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly busy = new Set<string>();
+  // An app that is down fails every webhook: the first lines say so, the rest are counted.
+  private readonly failureLogs = new LogBudget(10);
 
   constructor(private readonly deps: PresenceWorkerDeps) {}
 
@@ -48,8 +51,13 @@ export class PresenceWorker {
   start(): void {
     const { heartbeatIntervalMs, webhooks } = this.deps;
     this.every(heartbeatIntervalMs, 'heartbeat', () => this.heartbeatAndReap());
-    this.every(SETTLE_INTERVAL_MS, 'settle', () => this.settle());
-    if (webhooks) this.every(DELIVER_INTERVAL_MS, 'deliver', () => this.deliver());
+    // Settling turns a due disconnect into a webhook: a node that cannot send webhooks (none configured,
+    // e.g. mid-way through a rolling deploy that turns them on) would only drop it, so it leaves the
+    // shared queue to the nodes that can (issue 12).
+    if (webhooks) {
+      this.every(SETTLE_INTERVAL_MS, 'settle', () => this.settle());
+      this.every(DELIVER_INTERVAL_MS, 'deliver', () => this.deliver());
+    }
     void this.run('heartbeat', () => this.heartbeatAndReap());
   }
 
@@ -134,21 +142,30 @@ export class PresenceWorker {
   private async attempt(job: WebhookJob): Promise<void> {
     const { outbox, clock, metrics, logger } = this.deps;
     const webhooks = this.deps.webhooks!;
-    const delivered = await sendWebhook(webhooks, job, clock.now());
+    const result = await sendWebhook(webhooks, job, clock.now());
     const now = clock.now();
-    metrics.webhookDeliveries.inc({ event: job.event, result: delivered ? 'delivered' : 'failed' });
+    metrics.webhookDeliveries.inc({ event: job.event, result: result.delivered ? 'delivered' : 'failed' });
     try {
-      if (delivered) {
+      if (result.delivered) {
         metrics.webhookLatency.observe(Math.max(0, now - job.firstAt) / 1000);
         await outbox.complete(job.id);
-      } else if (now - job.firstAt >= webhooks.maxAgeMs) {
+        return;
+      }
+      const expired = now - job.firstAt >= webhooks.maxAgeMs;
+      const retryInMs = expired ? undefined : Math.round(Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** job.attempts) * (0.5 + Math.random() / 2));
+      const budget = this.failureLogs.take();
+      if (budget) {
+        const { status, error } = result;
+        const suppressed = budget.suppressed ? { suppressed: budget.suppressed } : {};
+        logger.warn({ eventId: job.id, event: job.event, attempt: job.attempts + 1, status, err: error, retryInMs, ...suppressed }, 'webhook failed');
+      }
+      if (retryInMs === undefined) {
         metrics.webhookDrops.inc({ reason: 'expired' });
-        logger.warn({ event: job.event, clientId: job.clientId, attempts: job.attempts + 1 }, 'webhook given up');
+        logger.warn({ eventId: job.id, event: job.event, clientId: job.clientId, attempts: job.attempts + 1 }, 'webhook given up');
         await outbox.complete(job.id);
       } else {
         metrics.webhookRetries.inc();
-        const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** job.attempts);
-        await outbox.reschedule(job, now + ceiling * (0.5 + Math.random() / 2));
+        await outbox.reschedule(job, now + retryInMs);
       }
     } catch (error) {
       // The lease runs out and another attempt follows: at least once.

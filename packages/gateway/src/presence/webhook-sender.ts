@@ -41,8 +41,14 @@ function formBody(format: WebhookBodyFormat, clientId: string): FormBody {
   return { contentType: `multipart/form-data; boundary=${boundary}`, text };
 }
 
-/** Resolves true when the app answered 2xx; false for any other answer, a timeout or a network error. */
-export async function sendWebhook(target: WebhookTarget, job: WebhookJob, now: number): Promise<boolean> {
+/** What one attempt came to: delivered on a 2xx; otherwise the status, or the error (timeout, refused…). */
+export interface WebhookAttempt {
+  delivered: boolean;
+  status?: number;
+  error?: string;
+}
+
+export async function sendWebhook(target: WebhookTarget, job: WebhookJob, now: number): Promise<WebhookAttempt> {
   const body = formBody(target.bodyFormat ?? 'urlencoded', job.clientId);
   try {
     const response = await fetch(`${target.url}/_ah/channel/${job.event}/`, {
@@ -60,8 +66,9 @@ export async function sendWebhook(target: WebhookTarget, job: WebhookJob, now: n
       signal: AbortSignal.timeout(target.timeoutMs),
     });
     await response.body?.cancel();
-    return response.status >= 200 && response.status < 300;
-  } catch {
-    return false;
+    return { delivered: response.status >= 200 && response.status < 300, status: response.status };
+  } catch (error) {
+    const cause = (error as Error).cause;
+    return { delivered: false, error: cause instanceof Error ? cause.message : (error as Error).message };
   }
 }

@@ -6,6 +6,7 @@ import type { ChannelStore } from '../channels/channel-store.js';
 import type { NodeInbox } from '../channels/node-inbox.js';
 import type { NodeLiveness } from '../presence/node-liveness.js';
 import type { TokenStore } from '../channels/token-store.js';
+import { isStoreOutage } from '../channels/store-health.js';
 import { hashToken } from '../channels/tokens.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -38,7 +39,7 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   try {
     record = await deps.tokens.find(hashToken(hello.token));
   } catch (error) {
-    deps.logger.warn({ err: (error as Error).message }, 'token lookup failed');
+    if (!isStoreOutage(error)) deps.logger.warn({ err: (error as Error).message }, 'token lookup failed');
     return refuse(CloseCode.UNAVAILABLE, 'unavailable');
   }
   if (connection.isClosed()) return;
@@ -54,14 +55,14 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   // dying right after the claim still leaves the survivors a record of which clients to release. An entry
   // left by a failed attach is harmless: the release checks who owns the client.
   deps.liveness.trackClient(deps.nodeId, record.clientId).catch((error: Error) => {
-    deps.logger.warn({ err: error.message, clientId: record.clientId }, 'could not index the client under this node');
+    if (!isStoreOutage(error)) deps.logger.warn({ err: error.message, clientId: record.clientId }, 'could not index the client under this node');
   });
   let result;
   try {
     result = await deps.channels.attach({ clientId: record.clientId, generation: record.generation, owner, now, ...(hello.resume ? { resume: hello.resume } : {}) });
   } catch (error) {
     deps.registry.abandon(connection);
-    deps.logger.warn({ err: (error as Error).message, clientId: record.clientId }, 'attach failed');
+    if (!isStoreOutage(error)) deps.logger.warn({ err: (error as Error).message, clientId: record.clientId }, 'attach failed');
     return refuse(CloseCode.UNAVAILABLE, 'unavailable');
   }
   if (result.kind !== 'attached') {

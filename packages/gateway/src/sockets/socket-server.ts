@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
+import { isStoreOutage } from '../channels/store-health.js';
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
 import { ConnectRateLimiter } from './connect-rate-limiter.js';
@@ -144,7 +145,7 @@ export class SocketServer {
     if (!this.accepting) return connection.close(CloseCode.DRAINING);
     this.helloDeadlines.remove(connection, connection.wheelBucket);
     handleHello(connection, frame, { ...this.deps, onOpen: (open) => this.scheduleExpiry(open) }).catch((error: Error) => {
-      this.deps.logger.error({ err: error.message }, 'hello failed');
+      if (!isStoreOutage(error)) this.deps.logger.error({ err: error.message }, 'hello failed');
       connection.close(CloseCode.UNAVAILABLE);
     });
   }
@@ -200,7 +201,7 @@ export class SocketServer {
       if (!registry.get(job.clientId)) await liveness.untrackClient(nodeId, job.clientId);
       return true;
     } catch (error) {
-      logger.warn({ err: (error as Error).message, clientId: job.clientId }, 'detach failed; will retry');
+      if (!isStoreOutage(error)) logger.warn({ err: (error as Error).message, clientId: job.clientId }, 'detach failed; will retry');
       return false;
     }
   }
