@@ -107,9 +107,13 @@ describe('inbox envelopes', () => {
       { kind: 'deliver', clientId: 'a b ✓', seq: 42, encodedData: JSON.stringify('x\ny\n') },
       { kind: 'replaced', clientId: 'c', connectionId: 'ab.1' },
       { kind: 'revoked', clientId: '{c}', connectionId: 'ab.2' },
+      { kind: 'replaced', clientId: 'c', connectionId: 'ab.1', by: { nodeId: 'node-b', connectionId: 'cd.3' } },
+      { kind: 'handover', clientId: 'c', connectionId: 'cd.3', deliveredSeq: 12 },
+      { kind: 'handover', clientId: 'c', connectionId: 'cd.3', deliveredSeq: -1 },
     ];
     for (const message of messages) expect(decodeEnvelope(encodeEnvelope(message))).toEqual(message);
-    for (const bad of ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1']) expect(decodeEnvelope(bad)).toBeUndefined();
+    const bad = ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1', 'rclient\nab.1\nnode-b', 'hclient\ncd.3', 'hclient\ncd.3\n', 'hclient\ncd.3\nx'];
+    for (const envelope of bad) expect(decodeEnvelope(envelope)).toBeUndefined();
   });
   it('split a batch envelope into its deliveries, in order', () => {
     expect(decodeEnvelopes('ba b\n1\n"x"\nc\n7\n"y\\n"')).toEqual([
