@@ -12,6 +12,13 @@ import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 
 const API_KEY = 'takeover-key';
 
+/** Freezes or thaws a node's process (SIGSTOP/SIGCONT): alive and subscribed as far as Redis knows, but silent. */
+function signal(node: GatewayHandle, name: 'SIGSTOP' | 'SIGCONT'): void {
+  const pid = node.process.pid;
+  if (pid === undefined) throw new Error(`${node.nodeId} has no process to ${name}`);
+  process.kill(pid, name);
+}
+
 const api = (node: GatewayHandle, method: string, path: string, body?: unknown) => gatewayApi(node.httpUrl, API_KEY)(method, path, body);
 
 /** The value of one counter series on a node's /metrics (0 when absent). */
@@ -61,7 +68,7 @@ describe('a takeover when the older node does not answer', () => {
   let b: GatewayHandle;
   beforeAll(async () => ([a, b] = await startPair()));
   afterAll(async () => {
-    if (a) process.kill(a.process.pid, 'SIGCONT');
+    if (a) signal(a, 'SIGCONT');
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
@@ -71,7 +78,7 @@ describe('a takeover when the older node does not answer', () => {
     for (const message of ['one', 'two']) await api(a, 'POST', '/v1/channels/frozen-owner/messages', { message });
     expect(await first.waitForMessages(2)).toEqual(['one', 'two']);
     // Node A is frozen: still subscribed as far as Redis knows, but it never answers.
-    process.kill(a.process.pid, 'SIGSTOP');
+    signal(a, 'SIGSTOP');
 
     const again = await api(b, 'POST', '/v1/channels', { clientId: 'frozen-owner' });
     const opening = TestSocket.open(b.wsUrl, again.body.token);

@@ -14,6 +14,8 @@ export type { WaitForOptions } from './wait.js';
 export { uniqueKeyPrefix, uniqueId } from './ids.js';
 export { repoRoot, repoPath, findExecutable } from './paths.js';
 export { startHaproxy } from './haproxy.js';
+export { startSentinelRedis, redisUrlAt } from './sentinel.js';
+export type { SentinelRedis } from './sentinel.js';
 export type { LoadBalancer } from './haproxy.js';
 export { gatewayApi } from './api.js';
 export type { ApiAnswer, ApiCall } from './api.js';

@@ -1,13 +1,13 @@
 /** Unit tests (no network) for the small pieces the socket and send paths are built from. */
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, decodeEnvelopes, encodeEnvelope } from '../src/channels/inbox-envelope.js';
-import type { InboxMessage } from '../src/channels/node-inbox.js';
-import { expiredGap, planReplay } from '../src/channels/channel-store.js';
-import type { OutgoingMessage, SendResult } from '../src/channels/channel-store.js';
-import { SendCoalescer } from '../src/channels/send-coalescer.js';
-import { ConnectRateLimiter } from '../src/sockets/connect-rate-limiter.js';
-import { DeadlineWheel } from '../src/sockets/deadline-wheel.js';
-import { decodeJob, encodeJob } from '../src/presence/webhook-outbox.js';
+import { decodeEnvelope, decodeEnvelopes, encodeEnvelope } from '../../src/channels/inbox-envelope.js';
+import type { InboxMessage } from '../../src/channels/node-inbox.js';
+import { expiredGap, planReplay } from '../../src/channels/channel-store.js';
+import type { OutgoingMessage, SendResult } from '../../src/channels/channel-store.js';
+import { SendCoalescer } from '../../src/channels/send-coalescer.js';
+import { ConnectRateLimiter } from '../../src/sockets/connect-rate-limiter.js';
+import { DeadlineWheel } from '../../src/sockets/deadline-wheel.js';
+import { decodeJob, encodeJob } from '../../src/presence/webhook-outbox.js';
 
 describe('DeadlineWheel', () => {
   it('returns items once their deadline has passed, never early, and each once', () => {

@@ -6,16 +6,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { redisKeys } from '@channel-gateway/protocol';
-import { getFreePort } from '../../../test/support/index.js';
-import { RedisChannelStore } from '../src/channels/channel-store-redis.js';
-import { systemClock } from '../src/clock.js';
-import { createLogger } from '../src/logger.js';
-import { GatewayMetrics } from '../src/ops/metrics.js';
-import { MemoryNodeLiveness } from '../src/presence/node-liveness-memory.js';
-import { Connection } from '../src/sockets/connection.js';
-import { ConnectionRegistry } from '../src/sockets/connection-registry.js';
-import { OwnershipRelease } from '../src/sockets/ownership-release.js';
-import { DEFAULT_TEST_LIMITS, DEFAULT_TEST_PRESENCE } from './support/store-fixtures.js';
+import { getFreePort } from '../../../../test/support/index.js';
+import { RedisChannelStore } from '../../src/channels/channel-store-redis.js';
+import { systemClock } from '../../src/clock.js';
+import { createLogger } from '../../src/logger.js';
+import { GatewayMetrics } from '../../src/ops/metrics.js';
+import { MemoryNodeLiveness } from '../../src/presence/node-liveness-memory.js';
+import { Connection } from '../../src/sockets/connection.js';
+import { ConnectionRegistry } from '../../src/sockets/connection-registry.js';
+import { OwnershipRelease } from '../../src/sockets/ownership-release.js';
+import { DEFAULT_TEST_LIMITS, DEFAULT_TEST_PRESENCE } from '../support/store-fixtures.js';
 
 function closedSocket(id: string, clientId: string, lastSeq: number): Connection {
   const connection = new Connection(id, 1_000_000);
