@@ -3,7 +3,8 @@
  * `revoked` envelopes themselves (redis-scripts/send-many.lua, delete.lua): keep them in step.
  *   deliver:  "d" clientId "\n" seq "\n" encodedData
  *   batch:    "b" then records clientId "\n" seq "\n" encodedData, joined by "\n" (many deliveries)
- *   replaced: "r" clientId "\n" connectionId, then "\n" by.nodeId "\n" by.connectionId when `by` is set
+ *   replaced: "r" clientId "\n" connectionId
+ *   ask-delivered: "q" clientId "\n" connectionId "\n" to.nodeId "\n" to.connectionId
  *   handover: "h" clientId "\n" connectionId "\n" deliveredSeq
  *   revoked:  "x" clientId "\n" connectionId
  * Client IDs never contain control characters and encodedData is a JSON string literal (JSON escapes
@@ -16,7 +17,9 @@ export function encodeEnvelope(message: InboxMessage): string {
     case 'deliver':
       return `d${message.clientId}\n${message.seq}\n${message.encodedData}`;
     case 'replaced':
-      return `r${message.clientId}\n${message.connectionId}${message.by ? `\n${message.by.nodeId}\n${message.by.connectionId}` : ''}`;
+      return `r${message.clientId}\n${message.connectionId}`;
+    case 'ask-delivered':
+      return `q${message.clientId}\n${message.connectionId}\n${message.to.nodeId}\n${message.to.connectionId}`;
     case 'handover':
       return `h${message.clientId}\n${message.connectionId}\n${message.deliveredSeq}`;
     case 'revoked':
@@ -40,7 +43,7 @@ export function decodeEnvelope(envelope: string): InboxMessage | undefined {
   const connectionId = rest[0]!;
   if (kind === 'x' && rest.length === 1) return { kind: 'revoked', clientId, connectionId };
   if (kind === 'r' && rest.length === 1) return { kind: 'replaced', clientId, connectionId };
-  if (kind === 'r' && rest.length === 3) return { kind: 'replaced', clientId, connectionId, by: { nodeId: rest[1]!, connectionId: rest[2]! } };
+  if (kind === 'q' && rest.length === 3) return { kind: 'ask-delivered', clientId, connectionId, to: { nodeId: rest[1]!, connectionId: rest[2]! } };
   if (kind === 'h' && rest.length === 2) {
     const deliveredSeq = Number(rest[1]);
     return Number.isSafeInteger(deliveredSeq) && rest[1] !== '' ? { kind: 'handover', clientId, connectionId, deliveredSeq } : undefined;

@@ -119,11 +119,12 @@ export class ConnectionRegistry {
       return;
     }
     const target = this.find(connection, message.connectionId);
-    target?.close(message.kind === 'replaced' ? CloseCode.REPLACED : CloseCode.INVALID_TOKEN);
-    if (message.kind === 'replaced' && message.by) {
-      // Closed above, so its position is final; a socket that closed earlier is known to the release path.
+    target?.close(message.kind === 'revoked' ? CloseCode.INVALID_TOKEN : CloseCode.REPLACED);
+    if (message.kind === 'ask-delivered') {
+      // Closed (by the `replaced` before it, or above), so its position is final; a socket that closed
+      // earlier is known to the release path.
       const deliveredSeq = target ? target.lastSeq : (this.peer?.deliveredSeq(message.connectionId) ?? -1);
-      this.peer?.answer(message.by.nodeId, { kind: 'handover', clientId: message.clientId, connectionId: message.by.connectionId, deliveredSeq });
+      this.peer?.answer(message.to.nodeId, { kind: 'handover', clientId: message.clientId, connectionId: message.to.connectionId, deliveredSeq });
     }
   }
 

@@ -3,7 +3,7 @@
  */
 import { CloseCode, type GapFrame, type HelloFrame } from '@channel-gateway/protocol';
 import type { AttachResult, ChannelStore } from '../channels/channel-store.js';
-import type { NodeInbox } from '../channels/node-inbox.js';
+import type { InboxMessage, NodeInbox } from '../channels/node-inbox.js';
 import type { NodeLiveness } from '../presence/node-liveness.js';
 import type { TokenStore } from '../channels/token-store.js';
 import { hashToken } from '../channels/tokens.js';
@@ -130,13 +130,16 @@ async function deliveredByPrevious(connection: Connection, clientId: string, res
     metrics.handovers.inc({ result: local === undefined ? 'unknown' : 'local' });
     return local;
   }
-  const waiting = wanted ? deps.registry.awaitHandover(connection.id, HANDOVER_WAIT_MS) : undefined;
-  const by = wanted ? { by: { nodeId: deps.nodeId, connectionId: connection.id } } : {};
-  const published = await deps.inbox.publish(nodeId, { kind: 'replaced', clientId, connectionId, ...by }).catch((error: Error) => {
-    deps.logger.warn({ err: error.message, clientId }, 'could not tell the previous node to close its socket');
-    return false;
-  });
-  if (!waiting) return undefined;
+  const publish = (message: InboxMessage) =>
+    deps.inbox.publish(nodeId, message).catch((error: Error) => {
+      deps.logger.warn({ err: error.message, clientId, kind: message.kind }, 'could not reach the previous node about its socket');
+      return false;
+    });
+  void publish({ kind: 'replaced', clientId, connectionId });
+  if (!wanted) return undefined;
+  const waiting = deps.registry.awaitHandover(connection.id, HANDOVER_WAIT_MS);
+  // Published after the `replaced` on the same connection, so it arrives after it.
+  const published = await publish({ kind: 'ask-delivered', clientId, connectionId, to: { nodeId: deps.nodeId, connectionId: connection.id } });
   if (!published) {
     // Nobody is subscribed for that node (it is gone): it has nothing more to tell.
     waiting.cancel();
