@@ -94,14 +94,14 @@ describe('Redis outage', () => {
     const nodeId = gateway.node.config.nodeId;
 
     // Writes are paused, so the token lookup (a read) answers but the attach waits in Redis; the socket
-    // leaves meanwhile. A background write of the node's can get paused before the lookup: then try again.
+    // leaves meanwhile (polled every 10 ms: the attach must not reach a Redis command timeout). A background write of the node's can get paused before the lookup: then try again.
     let clientId = '';
     for (let attempt = 1; !clientId; attempt++) {
       const created = await gateway.createChannel();
       expect(await redisCommand(url, 'CLIENT', 'PAUSE', '10000', 'WRITE')).toBe('OK');
       const socket = await TestSocket.connect(gateway.wsUrl);
       socket.send({ type: 'hello', token: created.token });
-      const paused = await waitFor(() => pausedCommand(url, nodeId), { what: 'a paused command of the node' });
+      const paused = await waitFor(() => pausedCommand(url, nodeId), { intervalMs: 10, what: 'a paused command of the node' });
       if (paused !== 'sadd' && attempt < 5) {
         expect(await redisCommand(url, 'CLIENT', 'UNPAUSE')).toBe('OK');
         await socket.waitForFrame((frame) => frame.type === 'open');
@@ -111,10 +111,10 @@ describe('Redis outage', () => {
       expect(paused).toBe('sadd'); // the client index, then the attach, wait behind it
       const closes = await metricOf(gateway, 'cg_socket_closes_total');
       socket.close();
-      await waitFor(async () => (await metricOf(gateway!, 'cg_socket_closes_total')) > closes, { what: 'the node to see the socket leave' });
+      await waitFor(async () => (await metricOf(gateway!, 'cg_socket_closes_total')) > closes, { intervalMs: 10, what: 'the node to see the socket leave' });
       // Queued behind the attach: once it has run, pause everything, so the release cannot get through.
       const behind = redisCommands(url, [['SET', 'behind-the-attach', '1'], ['CLIENT', 'PAUSE', '10000', 'ALL']]);
-      await waitFor(async () => (await pausedCommands(url)).some((client) => client.name === '' && client.cmd === 'set'), { what: 'the pipeline to queue' });
+      await waitFor(async () => (await pausedCommands(url)).some((client) => client.name === '' && client.cmd === 'set'), { intervalMs: 10, what: 'the pipeline to queue' });
       expect(await redisCommand(url, 'CLIENT', 'UNPAUSE')).toBe('OK');
       expect(await behind).toEqual(['OK', 'OK']);
       clientId = created.clientId;
