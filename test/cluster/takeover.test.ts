@@ -47,18 +47,23 @@ describe('a takeover on another node', () => {
 
   it('gives the newer socket nothing the older one delivered, then everything after it', async () => {
     const created = await api(a, 'POST', '/v1/channels', { clientId: 'taken-over' });
+    const firstStartedAt = performance.now();
     const first = await TestSocket.open(a.wsUrl, created.body.token);
+    const firstOpenMs = performance.now() - firstStartedAt;
     await api(a, 'POST', '/v1/channels/taken-over/messages', { message: 'before' });
     expect(await first.waitForMessages(1)).toEqual(['before']);
 
     const again = await api(b, 'POST', '/v1/channels', { clientId: 'taken-over' });
+    const startedAt = performance.now();
     const second = await TestSocket.open(b.wsUrl, again.body.token);
+    const openedAt = performance.now();
     expect(await first.closeCode()).toBe(CloseCode.REPLACED);
     await api(a, 'POST', '/v1/channels/taken-over/messages', { message: 'after' });
     await second.waitForFrame((frame) => frame.type === 'msg' && frame.data === 'after');
     expect(second.messages()).toEqual(['after']);
     expect(second.frames.filter((frame) => frame.type === 'gap')).toEqual([]);
     expect(await metric(b, 'cg_handovers_total{result="answered"}')).toBe(1);
+    console.log(`takeover across nodes: open after ${(openedAt - startedAt).toFixed(1)} ms (older node answered); a first socket: ${firstOpenMs.toFixed(1)} ms`);
     second.close();
   });
 });
