@@ -1,18 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three tiers, by folder (README, "Tests"):
+ *   unit         no Redis, no gateway processes: packages/{client,protocol,sdk}/test, packages/gateway/test/unit
+ *   integration  a real Redis, real sockets, gateway processes: packages/gateway/test, test/* except cluster
+ *   cluster      several gateway processes, load balancers, Sentinel, faults: test/cluster
+ * `vitest run` runs all three; `--project <tier>` one of them.
+ */
+const UNIT = ['packages/client/test/**/*.test.ts', 'packages/protocol/test/**/*.test.ts', 'packages/sdk/test/**/*.test.ts', 'packages/gateway/test/unit/**/*.test.ts'];
+const CLUSTER = ['test/cluster/**/*.test.ts'];
+// One Redis per tier that needs one, handed to tests as inject('redisUrl'); the unit tier starts none.
+const withRedis = { globalSetup: ['test/support/global-setup.ts'] };
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
-    // One Redis for the whole run, handed to tests as inject('redisUrl').
-    globalSetup: ['test/support/global-setup.ts'],
     // Tests spawn processes and native uWebSockets.js servers: separate processes, not worker threads.
     pool: 'forks',
     // The JSON report lets .ci/run print a plain "N passed, N failed" line that any CI reader understands.
     reporters: ['default', 'json'],
     outputFile: { json: '.tmp/vitest-results.json' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['packages/gateway/test/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**', ...UNIT, ...CLUSTER], ...withRedis },
+      },
+      { extends: true, test: { name: 'cluster', include: CLUSTER, ...withRedis } },
+    ],
   },
 });

@@ -3,24 +3,12 @@
  * working across a failover (SENTINEL FAILOVER promotes the replica): sends are accepted again, /readyz
  * recovers, and a client gets what was sent after the failover, live or by resuming.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '@channel-gateway/protocol';
-import { findRedisServer, gatewayApi, getFreePort, redisCommand, spawnProcess, startGatewayProcess, uniqueKeyPrefix, waitFor, type GatewayHandle, type SpawnedProcess } from '../support/index.js';
+import { gatewayApi, redisCommand, redisUrlAt as url, startGatewayProcess, startSentinelRedis, uniqueKeyPrefix, waitFor, type GatewayHandle, type SentinelRedis } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 
 const API_KEY = 'sentinel-key';
-const MASTER = 'cgmaster';
-const url = (port: number) => `redis://127.0.0.1:${port}`;
-
-async function startServer(port: number, extra: string[] = []): Promise<SpawnedProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'cg-sentinel-data-'));
-  const server = spawnProcess(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], { name: `redis ${port}` });
-  await server.waitForLine(/Ready to accept connections/, 10_000);
-  return server;
-}
 
 /** The replication offset a server has processed (master and replica both report it). */
 async function replicationOffset(port: number): Promise<number> {
@@ -29,10 +17,11 @@ async function replicationOffset(port: number): Promise<number> {
 }
 
 describe('Redis through Sentinel', () => {
-  const processes: SpawnedProcess[] = [];
+  let redis: SentinelRedis;
   let masterPort: number;
   let replicaPort: number;
   let sentinelPort: number;
+  let masterName: string;
   let gateway: GatewayHandle;
   const keyPrefix = uniqueKeyPrefix();
   const keys = redisKeys(keyPrefix);
@@ -41,41 +30,19 @@ describe('Redis through Sentinel', () => {
   const api = (method: string, path: string, body?: unknown) => gatewayApi(gateway.httpUrl, API_KEY)(method, path, body);
 
   beforeAll(async () => {
-    [masterPort, replicaPort, sentinelPort] = await Promise.all([getFreePort(), getFreePort(), getFreePort()]);
-    processes.push(await startServer(masterPort));
-    const replica = await startServer(replicaPort, ['--replicaof', '127.0.0.1', String(masterPort)]);
-    processes.push(replica);
-    await replica.waitForLine(/MASTER <-> REPLICA sync: Finished with success/, 10_000);
-
-    const dir = mkdtempSync(join(tmpdir(), 'cg-sentinel-'));
-    const conf = join(dir, 'sentinel.conf');
-    writeFileSync(
-      conf,
-      [
-        `port ${sentinelPort}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        `sentinel monitor ${MASTER} 127.0.0.1 ${masterPort} 1`,
-        `sentinel down-after-milliseconds ${MASTER} 1000`,
-        `sentinel failover-timeout ${MASTER} 5000`,
-      ].join('\n') + '\n',
-    );
-    const sentinel = spawnProcess(findRedisServer(), [conf, '--sentinel'], { name: 'sentinel' });
-    processes.push(sentinel);
-    // SENTINEL FAILOVER needs a replica the sentinel knows of (it learns them from the master's INFO).
-    await sentinel.waitForLine(/\+slave slave/, 20_000);
-
+    redis = await startSentinelRedis();
+    ({ masterPort, replicaPort, sentinelPort, masterName } = redis);
     gateway = await startGatewayProcess({
       apiKey: API_KEY,
       redisUrl: null,
       keyPrefix,
-      env: { CG_REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, CG_REDIS_SENTINEL_MASTER: MASTER },
+      env: { CG_REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, CG_REDIS_SENTINEL_MASTER: masterName },
     });
   }, 60_000);
 
   afterAll(async () => {
     await gateway?.stop();
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    await redis?.stop();
   });
 
   it('keeps sending across a failover, and the client gets what was sent after it', async () => {
@@ -89,8 +56,8 @@ describe('Redis through Sentinel', () => {
     const written = await replicationOffset(masterPort);
     await waitFor(async () => (await replicationOffset(replicaPort)) >= written, { timeoutMs: 10_000, what: 'the replica to catch up' });
 
-    expect(await redisCommand(url(sentinelPort), 'SENTINEL', 'FAILOVER', MASTER)).toBe('OK');
-    await waitFor(async () => ((await redisCommand(url(sentinelPort), 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER)) as string[])[1] === String(replicaPort), {
+    expect(await redisCommand(url(sentinelPort), 'SENTINEL', 'FAILOVER', masterName)).toBe('OK');
+    await waitFor(async () => ((await redisCommand(url(sentinelPort), 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[])[1] === String(replicaPort), {
       timeoutMs: 20_000,
       what: 'the sentinel to name the replica as master',
     });

@@ -528,7 +528,8 @@ export async function runLossCheck(options: LossCheckOptions): Promise<LossRepor
             counters.singleRequests += 1;
             const item = items[0]!;
             try {
-              const { status } = await slot.sdk.sendMessage(item.clientId, item.message);
+              // Every item the checker builds names its client (never a token).
+              const { status } = await slot.sdk.sendMessage(item.clientId ?? '', item.message);
               record(idOf(item), status);
             } catch (error) {
               record(idOf(item), 'failed');

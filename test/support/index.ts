@@ -15,6 +15,8 @@ export { uniqueKeyPrefix, uniqueId } from './ids.js';
 export { repoRoot, repoPath, findExecutable } from './paths.js';
 export { startHaproxy } from './haproxy.js';
 export { startNginx, nginxConfigFor, SHIPPED_NGINX_CONF } from './nginx.js';
+export { startSentinelRedis, redisUrlAt } from './sentinel.js';
+export type { SentinelRedis } from './sentinel.js';
 export type { LoadBalancer } from './haproxy.js';
 export { gatewayApi } from './api.js';
 export type { ApiAnswer, ApiCall } from './api.js';

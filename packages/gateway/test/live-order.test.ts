@@ -53,7 +53,7 @@ describe('live message order (redis stores)', () => {
     const socket = await TestSocket.open(gateway.wsUrl, token);
     await gateway.send(clientId, 'before');
     await socket.waitForMessages(1);
-    const subscribers = (await admin.client('LIST', 'TYPE', 'pubsub')) as string;
+    const subscribers = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
     const line = subscribers.split('\n').find((entry) => entry.includes(` name=cg:${nodeId()} `));
     expect(line).toBeDefined();
     await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]!);

@@ -92,7 +92,7 @@ describe('CG_WEBHOOK_BODY_FORMAT (configuration)', () => {
 describe('sendWebhook body formats', () => {
   let app: RawApp;
   afterEach(async () => app?.stop());
-  const job = { id: 'ev-1', event: 'connected' as const, clientId: AWKWARD_ID, firstAt: 1_700_000_000_000 };
+  const job = { id: 'ev-1', event: 'connected' as const, clientId: AWKWARD_ID, firstAt: 1_700_000_000_000, attempts: 0 };
   const target = (bodyFormat?: WebhookTarget['bodyFormat']): WebhookTarget => ({ url: app.url, secret: SECRET, timeoutMs: 2_000, ...(bodyFormat ? { bodyFormat } : {}) });
 
   it('multipart: one form-data field `from`, signed over the exact bytes sent', async () => {

@@ -4,6 +4,8 @@
  *   deliver:  "d" clientId "\n" seq "\n" encodedData
  *   batch:    "b" then records clientId "\n" seq "\n" encodedData, joined by "\n" (many deliveries)
  *   replaced: "r" clientId "\n" connectionId
+ *   ask-delivered: "q" clientId "\n" connectionId "\n" to.nodeId "\n" to.connectionId
+ *   handover: "h" clientId "\n" connectionId "\n" deliveredSeq
  *   revoked:  "x" clientId "\n" connectionId
  * Client IDs never contain control characters and encodedData is a JSON string literal (JSON escapes
  * control characters), so "\n" appears inside neither.
@@ -16,6 +18,10 @@ export function encodeEnvelope(message: InboxMessage): string {
       return `d${message.clientId}\n${message.seq}\n${message.encodedData}`;
     case 'replaced':
       return `r${message.clientId}\n${message.connectionId}`;
+    case 'ask-delivered':
+      return `q${message.clientId}\n${message.connectionId}\n${message.to.nodeId}\n${message.to.connectionId}`;
+    case 'handover':
+      return `h${message.clientId}\n${message.connectionId}\n${message.deliveredSeq}`;
     case 'revoked':
       return `x${message.clientId}\n${message.connectionId}`;
   }
@@ -33,9 +39,15 @@ export function decodeEnvelope(envelope: string): InboxMessage | undefined {
     if (!Number.isSafeInteger(seq)) return undefined;
     return { kind: 'deliver', clientId, seq, encodedData: envelope.slice(seqEnd + 1) };
   }
-  const connectionId = envelope.slice(idEnd + 1);
-  if (kind === 'r') return { kind: 'replaced', clientId, connectionId };
-  if (kind === 'x') return { kind: 'revoked', clientId, connectionId };
+  const rest = envelope.slice(idEnd + 1).split('\n');
+  const connectionId = rest[0]!;
+  if (kind === 'x' && rest.length === 1) return { kind: 'revoked', clientId, connectionId };
+  if (kind === 'r' && rest.length === 1) return { kind: 'replaced', clientId, connectionId };
+  if (kind === 'q' && rest.length === 3) return { kind: 'ask-delivered', clientId, connectionId, to: { nodeId: rest[1]!, connectionId: rest[2]! } };
+  if (kind === 'h' && rest.length === 2) {
+    const deliveredSeq = Number(rest[1]);
+    return Number.isSafeInteger(deliveredSeq) && rest[1] !== '' ? { kind: 'handover', clientId, connectionId, deliveredSeq } : undefined;
+  }
   return undefined;
 }
 

@@ -4,6 +4,17 @@ export type InboxMessage =
   | { readonly kind: 'deliver'; readonly clientId: string; readonly seq: number; readonly encodedData: string }
   /** A newer socket took the client: close `connectionId` with REPLACED. */
   | { readonly kind: 'replaced'; readonly clientId: string; readonly connectionId: string }
+  /**
+   * Sent right after a `replaced` for the same socket (publish order keeps them in that order) when the newer
+   * socket waits to hear how far the replaced one delivered: answer `to.nodeId` with a `handover` for
+   * `to.connectionId`. A kind of its own so that a node that does not know it still closes the old socket.
+   */
+  | { readonly kind: 'ask-delivered'; readonly clientId: string; readonly connectionId: string; readonly to: { readonly nodeId: string; readonly connectionId: string } }
+  /**
+   * The answer to an `ask-delivered`: the replaced socket delivered up to `deliveredSeq` (-1 when its node no
+   * longer knows), so the newer socket `connectionId` replays only what comes after it.
+   */
+  | { readonly kind: 'handover'; readonly clientId: string; readonly connectionId: string; readonly deliveredSeq: number }
   /** The channel was deleted: close `connectionId` with INVALID_TOKEN. */
   | { readonly kind: 'revoked'; readonly clientId: string; readonly connectionId: string };
 

@@ -18,7 +18,9 @@ export function opsRoutes(metrics: GatewayMetrics, readiness: Readiness): Hono {
   ops.get('/healthz', (c) => c.json({ status: 'ok' }));
   ops.get('/readyz', (c) => {
     const reason = readiness.notReadyBecause();
-    return reason ? c.json({ status: 'not_ready', reason }, 503) : c.json({ status: 'ready' });
+    if (!reason) return c.json({ status: 'ready' });
+    // Draining is a state of its own (docs/openapi.yaml); any other answer says why the node cannot serve.
+    return c.json(reason === 'draining' ? { status: 'draining' } : { status: 'not_ready', reason }, 503);
   });
   ops.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
   ops.get('/_ah/channel/jsapi', (c) =>

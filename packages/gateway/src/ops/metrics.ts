@@ -79,6 +79,17 @@ export class GatewayMetrics {
     labelNames: ['transport', 'build'],
     registers: [this.registry],
   });
+  readonly releaseDrops = new Counter({
+    name: 'cg_release_drops_total',
+    help: 'Closed sockets whose release was given up because the retry queue was full (the client stays owned until its channel expires)',
+    registers: [this.registry],
+  });
+  readonly handovers = new Counter({
+    name: 'cg_handovers_total',
+    help: 'Takeovers without a resume position, by how the older socket\'s delivered position was learnt (local, answered, unknown, unanswered, unreachable)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

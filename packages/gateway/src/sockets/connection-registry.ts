@@ -7,6 +7,16 @@ import type { Connection } from './connection.js';
 /** How long live messages wait for a missing seq before the socket is resynced (see Connection.held). */
 export const GAP_WAIT_MS = 500;
 
+type HandoverMessage = Extract<InboxMessage, { kind: 'handover' }>;
+
+/** What the registry needs to answer another node's takeover (wired by the socket server). */
+export interface HandoverPeer {
+  /** How far a socket of this node that already closed had delivered, while the node still knows. */
+  deliveredSeq(connectionId: string): number | undefined;
+  /** Sends the answer to the node holding the newer socket. */
+  answer(nodeId: string, message: HandoverMessage): void;
+}
+
 /**
  * The sockets this node holds, by client ID (one per client: the newest wins), and the dispatch of the
  * node's inbox to them.
@@ -16,6 +26,9 @@ export class ConnectionRegistry {
   /** Sockets holding messages behind a missing seq; one node-wide timer checks them, not one per socket. */
   private readonly waitingForGap = new Set<Connection>();
   private gapTimer: NodeJS.Timeout | undefined;
+  /** Newer sockets waiting to hear how far the socket they replaced on another node delivered, by connection ID. */
+  private readonly handovers = new Map<string, (deliveredSeq: number) => void>();
+  private peer: HandoverPeer | undefined;
 
   constructor(
     private readonly metrics: GatewayMetrics,
@@ -55,6 +68,29 @@ export class ConnectionRegistry {
     if (this.byClient.get(connection.clientId) === connection) this.byClient.delete(connection.clientId);
   }
 
+  /** Lets the registry answer takeovers from other nodes. */
+  answerHandoversWith(peer: HandoverPeer): void {
+    this.peer = peer;
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) for the node of the socket that `connectionId` replaced to say how far it
+   * delivered: resolves with that seq, -1 when that node no longer knew, or undefined on timeout or cancel.
+   */
+  awaitHandover(connectionId: string, timeoutMs: number): { answer: Promise<number | undefined>; cancel(): void } {
+    let settle: (value: number | undefined) => void = () => {};
+    const answer = new Promise<number | undefined>((resolve) => (settle = resolve));
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const done = (value: number | undefined) => {
+      clearTimeout(timer);
+      if (this.handovers.get(connectionId) === receive) this.handovers.delete(connectionId);
+      settle(value);
+    };
+    const receive = (deliveredSeq: number) => done(deliveredSeq);
+    this.handovers.set(connectionId, receive);
+    return { answer, cancel: () => done(undefined) };
+  }
+
   get(clientId: string): Connection | undefined {
     return this.byClient.get(clientId);
   }
@@ -78,8 +114,18 @@ export class ConnectionRegistry {
       this.deliver(connection, message);
       return;
     }
+    if (message.kind === 'handover') {
+      this.handovers.get(message.connectionId)?.(message.deliveredSeq);
+      return;
+    }
     const target = this.find(connection, message.connectionId);
-    target?.close(message.kind === 'replaced' ? CloseCode.REPLACED : CloseCode.INVALID_TOKEN);
+    target?.close(message.kind === 'revoked' ? CloseCode.INVALID_TOKEN : CloseCode.REPLACED);
+    if (message.kind === 'ask-delivered') {
+      // Closed (by the `replaced` before it, or above), so its position is final; a socket that closed
+      // earlier is known to the release path.
+      const deliveredSeq = target ? target.lastSeq : (this.peer?.deliveredSeq(message.connectionId) ?? -1);
+      this.peer?.answer(message.to.nodeId, { kind: 'handover', clientId: message.clientId, connectionId: message.to.connectionId, deliveredSeq });
+    }
   }
 
   /** A live message for `connection`, counted; watched if it has to wait for a missing seq. */

@@ -1,9 +1,9 @@
 /**
  * The socket path after the hello frame: check the token, claim the client, replay, go live.
  */
-import { CloseCode, type HelloFrame } from '@channel-gateway/protocol';
-import type { ChannelStore } from '../channels/channel-store.js';
-import type { NodeInbox } from '../channels/node-inbox.js';
+import { CloseCode, type GapFrame, type HelloFrame } from '@channel-gateway/protocol';
+import type { AttachResult, ChannelStore } from '../channels/channel-store.js';
+import type { InboxMessage, NodeInbox } from '../channels/node-inbox.js';
 import type { NodeLiveness } from '../presence/node-liveness.js';
 import type { TokenStore } from '../channels/token-store.js';
 import { isStoreOutage } from '../channels/store-health.js';
@@ -13,6 +13,15 @@ import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import type { OwnershipRelease } from './ownership-release.js';
+
+/**
+ * How long a socket that took its client over from a socket on another node waits to hear how far that
+ * one delivered, before replaying from the stored position instead (a repeat is better than a loss).
+ */
+export const HANDOVER_WAIT_MS = 1_000;
+
+type Attached = Extract<AttachResult, { kind: 'attached' }>;
 
 export interface HelloDeps {
   nodeId: string;
@@ -24,6 +33,8 @@ export interface HelloDeps {
   clock: Clock;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Releases the ownership of a socket that closed (the same path as every other close). */
+  release: OwnershipRelease;
   /** Called once the socket is open, to schedule its token expiry. */
   onOpen(connection: Connection): void;
 }
@@ -69,40 +80,82 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
     deps.registry.abandon(connection);
     return result.kind === 'expired' ? refuse(CloseCode.TOKEN_EXPIRED, 'expired') : refuse(CloseCode.INVALID_TOKEN, 'invalid_token');
   }
-  connection.epoch = result.epoch;
+  // The epoch is set once the socket may be released by the close handler; until then this path releases it.
   connection.lastSeq = result.replayFrom - 1;
+  const previous = connection.previous;
   // This socket now owns the client (the newest wins), even if it has just gone away.
   deps.registry.confirm(connection);
   if (result.presence) {
     if (result.presence === 'connected') metrics.presenceEvents.inc({ event: 'connected' });
     else metrics.webhookDrops.inc({ reason: 'backlog_full' });
   }
-  if (result.previousOwner && result.previousOwner.nodeId !== deps.nodeId) {
-    const { nodeId, connectionId } = result.previousOwner;
-    deps.inbox.publish(nodeId, { kind: 'replaced', clientId: record.clientId, connectionId }).catch((error: Error) => {
-      deps.logger.warn({ err: error.message, clientId: record.clientId }, 'could not tell the previous node to close its socket');
-    });
-  }
+  // Without a resume position the socket gets what no earlier socket delivered; the socket it replaces may
+  // have delivered more than the store knows (that is recorded when it closes, which is only now).
+  const delivered = result.previousOwner ? await deliveredByPrevious(connection, record.clientId, result, previous, !hello.resume, deps) : undefined;
+  connection.epoch = result.epoch;
   if (connection.isClosed()) {
     // The client left while we attached and the close handler skipped it (no epoch yet): release it here.
-    deps.registry.remove(connection);
-    await deps.channels.detach(record.clientId, owner, result.epoch, connection.lastSeq, deps.clock.now()).catch(() => undefined);
-    if (!deps.registry.get(record.clientId)) await deps.liveness.untrackClient(deps.nodeId, record.clientId).catch(() => undefined);
+    deps.release.release(connection);
     return;
   }
 
   metrics.connects.inc({ result: 'open' });
   connection.sendFrame({ type: 'open', clientId: record.clientId, epoch: result.epoch, expiresAt: record.expiresAt });
-  if (result.gap) {
-    metrics.gaps.inc({ reason: result.gap.reason });
-    connection.sendFrame(result.gap);
+  const gap = delivered === undefined ? result.gap : gapAfter(result.gap, delivered);
+  if (gap) {
+    metrics.gaps.inc({ reason: gap.reason });
+    connection.sendFrame(gap);
   }
   connection.state = 'open';
   const pending = connection.pending ?? [];
   connection.pending = undefined;
+  if (delivered !== undefined) connection.lastSeq = Math.max(connection.lastSeq, delivered);
   for (const message of result.replay) if (connection.replay(message)) metrics.replays.inc();
   // Everything up to the channel's seq at attach time was replayed or reported as a gap.
   connection.lastSeq = Math.max(connection.lastSeq, result.lastSeq);
   for (const message of pending) deps.registry.deliver(connection, message);
   if (connection.state === 'open') deps.onOpen(connection);
+}
+
+/**
+ * Tells the previous owner's node to close its socket, and, when `wanted` (no resume position), learns how
+ * far that socket delivered: at once when it was on this node, otherwise from that node's answer (live
+ * messages wait in `pending` meanwhile). Undefined when it cannot be learnt: replay from the stored position.
+ */
+async function deliveredByPrevious(connection: Connection, clientId: string, result: Attached, previous: Connection | undefined, wanted: boolean, deps: HelloDeps): Promise<number | undefined> {
+  const { nodeId, connectionId } = result.previousOwner!;
+  const { metrics } = deps;
+  if (nodeId === deps.nodeId) {
+    if (!wanted) return undefined;
+    const local = previous?.id === connectionId ? previous.lastSeq : deps.release.deliveredSeq(connectionId, result.epoch);
+    metrics.handovers.inc({ result: local === undefined ? 'unknown' : 'local' });
+    return local;
+  }
+  const publish = (message: InboxMessage) =>
+    deps.inbox.publish(nodeId, message).catch((error: Error) => {
+      deps.logger.warn({ err: error.message, clientId, kind: message.kind }, 'could not reach the previous node about its socket');
+      return false;
+    });
+  void publish({ kind: 'replaced', clientId, connectionId });
+  if (!wanted) return undefined;
+  const waiting = deps.registry.awaitHandover(connection.id, HANDOVER_WAIT_MS);
+  // Published after the `replaced` on the same connection, so it arrives after it.
+  const published = await publish({ kind: 'ask-delivered', clientId, connectionId, to: { nodeId: deps.nodeId, connectionId: connection.id } });
+  if (!published) {
+    // Nobody is subscribed for that node (it is gone): it has nothing more to tell.
+    waiting.cancel();
+    metrics.handovers.inc({ result: 'unreachable' });
+    return undefined;
+  }
+  const answer = await waiting.answer;
+  metrics.handovers.inc({ result: answer === undefined ? 'unanswered' : answer < 0 ? 'unknown' : 'answered' });
+  if (answer === undefined) deps.logger.warn({ clientId, nodeId }, 'the previous node did not say how far its socket delivered: replaying from the stored position');
+  return answer === undefined || answer < 0 ? undefined : answer;
+}
+
+/** The attach-time gap, less what the replaced socket already delivered. */
+function gapAfter(gap: GapFrame | undefined, delivered: number): GapFrame | undefined {
+  if (gap?.reason !== 'expired' || gap.from === undefined || gap.to === undefined) return gap;
+  if (gap.to <= delivered) return undefined;
+  return gap.from <= delivered ? { ...gap, from: delivered + 1 } : gap;
 }

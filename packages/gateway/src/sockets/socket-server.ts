@@ -11,18 +11,11 @@ import { ConnectRateLimiter } from './connect-rate-limiter.js';
 import { SocketCaps } from './socket-caps.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { handleHello, type HelloDeps } from './hello.js';
+import { OwnershipRelease } from './ownership-release.js';
 import type { Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
 
-/** Failed detaches kept for retry; past this, the oldest are given up (their channels expire in time). */
-const MAX_DETACH_RETRIES = 100_000;
-const DETACH_RETRY_EVERY_TICKS = 8;
-
-interface PendingDetach {
-  clientId: string;
-  connectionId: string;
-  epoch: string;
-  deliveredSeq: number;
-}
+/** Failed releases are retried every 2 s (8 ticks). */
+const RELEASE_RETRY_EVERY_TICKS = 8;
 
 /**
  * Inbound frames a socket may send per window. Clients send a hello and then a ping every 25 s, so this
@@ -31,7 +24,7 @@ interface PendingDetach {
 const MAX_FRAMES_PER_WINDOW = 30;
 const FLOOD_WINDOW_MS = 10_000;
 
-export type SocketServerDeps = Omit<HelloDeps, 'onOpen'> & { config: GatewayConfig };
+export type SocketServerDeps = Omit<HelloDeps, 'onOpen' | 'release'> & { config: GatewayConfig };
 
 export class SocketServer {
   private readonly helloDeadlines: DeadlineWheel<Connection>;
@@ -42,10 +35,7 @@ export class SocketServer {
   private nextConnectionId = 0;
   /** Connection IDs are unique per process start, so a restarted node never mistakes an old ID for a new socket. */
   private readonly bootId = randomBytes(3).toString('hex');
-  /** Detaches in flight, so a draining node can wait for ownership to be released. */
-  private readonly detaching = new Set<Promise<unknown>>();
-  private readonly detachRetries: PendingDetach[] = [];
-  private retryingDetaches = false;
+  private readonly release: OwnershipRelease;
   private ticks = 0;
   private accepting = true;
 
@@ -55,6 +45,13 @@ export class SocketServer {
     this.tokenExpiries = new DeadlineWheel(now);
     this.rateLimiter = new ConnectRateLimiter(deps.config.connectsPerSecondPerIp);
     this.caps = new SocketCaps(deps.config.maxSocketsPerIp, deps.config.maxSockets);
+    this.release = new OwnershipRelease(deps);
+    deps.registry.answerHandoversWith({
+      deliveredSeq: (connectionId) => this.release.deliveredSeq(connectionId),
+      answer: (nodeId, message) => {
+        deps.inbox.publish(nodeId, message).catch((error: Error) => deps.logger.warn({ err: error.message, clientId: message.clientId }, 'could not answer a takeover'));
+      },
+    });
     // One timer for all sockets: hello deadlines and token expiry, checked every quarter second.
     this.ticker = setInterval(() => this.tick(), 250);
     this.ticker.unref();
@@ -89,16 +86,16 @@ export class SocketServer {
     this.accepting = false;
   }
 
-  /** Closes every attached socket with `code` (e.g. DRAINING); returns how many. Their detaches run in the background (see settle). */
+  /** Closes every attached socket with `code` (e.g. DRAINING); returns how many. Their releases run in the background (see settle). */
   closeAll(code: number): number {
     const open = [...this.deps.registry.all()];
     for (const connection of open) connection.close(code);
     return open.length;
   }
 
-  /** Resolves once every detach issued so far has finished. */
+  /** Resolves once every release issued so far has finished. */
   async settle(): Promise<void> {
-    await Promise.allSettled([...this.detaching]);
+    await this.release.settle();
   }
 
   stop(): void {
@@ -144,7 +141,7 @@ export class SocketServer {
     if (connection.state !== 'awaiting-hello') return this.protocolError(connection);
     if (!this.accepting) return connection.close(CloseCode.DRAINING);
     this.helloDeadlines.remove(connection, connection.wheelBucket);
-    handleHello(connection, frame, { ...this.deps, onOpen: (open) => this.scheduleExpiry(open) }).catch((error: Error) => {
+    handleHello(connection, frame, { ...this.deps, release: this.release, onOpen: (open) => this.scheduleExpiry(open) }).catch((error: Error) => {
       if (!isStoreOutage(error)) this.deps.logger.error({ err: error.message }, 'hello failed');
       connection.close(CloseCode.UNAVAILABLE);
     });
@@ -171,7 +168,7 @@ export class SocketServer {
   }
 
   private onClose(connection: Connection, code: number): void {
-    const { registry, metrics } = this.deps;
+    const { metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
     metrics.closes.inc({ reason });
     if (connection.counted) this.caps.release(connection.address);
@@ -182,52 +179,12 @@ export class SocketServer {
     if (connection.live) metrics.socketsLive.dec();
     connection.state = 'closed';
     connection.ws = undefined;
-    if (connection.epoch === '') return; // never attached, or hello.ts cleans up when its attach returns
-    registry.remove(connection);
-    const job: PendingDetach = { clientId: connection.clientId, connectionId: connection.id, epoch: connection.epoch, deliveredSeq: connection.lastSeq };
-    const detach = this.release(job).then((released) => {
-      if (!released) this.queueDetachRetry(job);
-    });
-    this.detaching.add(detach);
-    void detach.finally(() => this.detaching.delete(detach));
-  }
-
-  /** Releases a closed socket's ownership in the store; false when the store could not be reached. */
-  private async release(job: PendingDetach): Promise<boolean> {
-    const { registry, channels, liveness, nodeId, clock, logger } = this.deps;
-    try {
-      await channels.detach(job.clientId, { nodeId, connectionId: job.connectionId }, job.epoch, job.deliveredSeq, clock.now());
-      // A newer local socket for the client keeps it indexed under this node.
-      if (!registry.get(job.clientId)) await liveness.untrackClient(nodeId, job.clientId);
-      return true;
-    } catch (error) {
-      if (!isStoreOutage(error)) logger.warn({ err: (error as Error).message, clientId: job.clientId }, 'detach failed; will retry');
-      return false;
-    }
-  }
-
-  /**
-   * A detach that failed (Redis unreachable) is retried until it succeeds: otherwise the client would stay
-   * "connected" to a socket that is gone, and its disconnected webhook would never be sent.
-   */
-  private queueDetachRetry(job: PendingDetach): void {
-    if (this.detachRetries.length >= MAX_DETACH_RETRIES) this.detachRetries.shift();
-    this.detachRetries.push(job);
-    this.deps.metrics.detachesPending.set(this.detachRetries.length);
-  }
-
-  private retryDetaches(): void {
-    if (this.retryingDetaches || this.detachRetries.length === 0) return;
-    this.retryingDetaches = true;
-    const batch = this.detachRetries.splice(0, 500);
-    void Promise.all(batch.map(async (job) => ((await this.release(job)) ? undefined : this.queueDetachRetry(job)))).finally(() => {
-      this.retryingDetaches = false;
-      this.deps.metrics.detachesPending.set(this.detachRetries.length);
-    });
+    if (connection.epoch === '') return; // never attached, or hello.ts releases it when its attach returns
+    this.release.release(connection);
   }
 
   private tick(): void {
-    if (++this.ticks % DETACH_RETRY_EVERY_TICKS === 0) this.retryDetaches();
+    if (++this.ticks % RELEASE_RETRY_EVERY_TICKS === 0) this.release.retryQueued();
     const now = this.deps.clock.now();
     for (const connection of this.helloDeadlines.takeDue(now)) {
       if (connection.state !== 'awaiting-hello') continue;

@@ -21,6 +21,9 @@ export function nodeInboxContract(name: string, makeStores: StoreSetFactory): vo
         { kind: 'deliver', clientId: 'c 1', seq: 1, encodedData: JSON.stringify('line\nbreak ✓') },
         { kind: 'replaced', clientId: 'c 1', connectionId: 'k1' },
         { kind: 'revoked', clientId: '{c}', connectionId: 'k2' },
+        { kind: 'ask-delivered', clientId: 'c 1', connectionId: 'k3', to: { nodeId: 'node-b', connectionId: 'k4' } },
+        { kind: 'handover', clientId: 'c 1', connectionId: 'k4', deliveredSeq: 7 },
+        { kind: 'handover', clientId: 'c 1', connectionId: 'k5', deliveredSeq: -1 },
         ...Array.from({ length: 50 }, (_, i): InboxMessage => ({ kind: 'deliver', clientId: 'c2', seq: i + 2, encodedData: `"${i}"` })),
       ];
       for (const message of messages) expect(await b.publish('node-a', message)).toBe(true);

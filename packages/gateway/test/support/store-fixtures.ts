@@ -75,9 +75,24 @@ export const memoryStores: StoreSetFactory = async (options) => {
   };
 };
 
-export const redisStores: StoreSetFactory = async (options) => {
+/** Store sets on the Redis that `connect` opens (one connection per set), with a unique key prefix each. */
+export function redisStoresOn(connect: () => Redis): StoreSetFactory {
+  return (options) => redisStoreSet(connect(), options);
+}
+
+/** On the run's shared Redis (inject('redisUrl')). */
+export const redisStores: StoreSetFactory = redisStoresOn(() => new Redis(inject('redisUrl'), { enableAutoPipelining: true }));
+
+/** On the master that a sentinel names (found afresh for each set, as a node configured with CG_REDIS_SENTINELS does). */
+export function sentinelStores(sentinel: () => { sentinelPort: number; masterName: string }): StoreSetFactory {
+  return redisStoresOn(() => {
+    const { sentinelPort, masterName } = sentinel();
+    return new Redis({ sentinels: [{ host: '127.0.0.1', port: sentinelPort }], name: masterName, enableAutoPipelining: true });
+  });
+}
+
+async function redisStoreSet(redis: Redis, options?: StoreOptions): Promise<StoreSet> {
   const { limits, presence } = split(options);
-  const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true });
   const keys = redisKeys(`t${randomBytes(6).toString('hex')}:`);
   const channels = new RedisChannelStore(redis, keys, limits, presence);
   const tokens = new RedisTokenStore(redis, keys);
@@ -99,7 +114,7 @@ export const redisStores: StoreSetFactory = async (options) => {
       await redis.quit();
     },
   };
-};
+}
 
 /** Collects inbox messages and lets a test wait for the n-th one. */
 export class InboxRecorder<T> {

@@ -1,8 +1,8 @@
 /** Configuration: validated once, every bad variable named, unknown CG_ variables reported. */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { GATEWAY_MAIN } from '../../../test/support/index.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { GATEWAY_MAIN } from '../../../../test/support/index.js';
 
 describe('configuration', () => {
   it('has working defaults and generates an API key when none is set', () => {

@@ -1,13 +1,13 @@
 /** Unit tests (no network) for the small pieces the socket and send paths are built from. */
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope, decodeEnvelopes, encodeEnvelope } from '../src/channels/inbox-envelope.js';
-import type { InboxMessage } from '../src/channels/node-inbox.js';
-import { expiredGap, planReplay } from '../src/channels/channel-store.js';
-import type { OutgoingMessage, SendResult } from '../src/channels/channel-store.js';
-import { SendCoalescer } from '../src/channels/send-coalescer.js';
-import { ConnectRateLimiter } from '../src/sockets/connect-rate-limiter.js';
-import { DeadlineWheel } from '../src/sockets/deadline-wheel.js';
-import { decodeJob, encodeJob } from '../src/presence/webhook-outbox.js';
+import { decodeEnvelope, decodeEnvelopes, encodeEnvelope } from '../../src/channels/inbox-envelope.js';
+import type { InboxMessage } from '../../src/channels/node-inbox.js';
+import { expiredGap, planReplay } from '../../src/channels/channel-store.js';
+import type { OutgoingMessage, SendResult } from '../../src/channels/channel-store.js';
+import { SendCoalescer } from '../../src/channels/send-coalescer.js';
+import { ConnectRateLimiter } from '../../src/sockets/connect-rate-limiter.js';
+import { DeadlineWheel } from '../../src/sockets/deadline-wheel.js';
+import { decodeJob, encodeJob } from '../../src/presence/webhook-outbox.js';
 
 describe('DeadlineWheel', () => {
   it('returns items once their deadline has passed, never early, and each once', () => {
@@ -107,9 +107,15 @@ describe('inbox envelopes', () => {
       { kind: 'deliver', clientId: 'a b ✓', seq: 42, encodedData: JSON.stringify('x\ny\n') },
       { kind: 'replaced', clientId: 'c', connectionId: 'ab.1' },
       { kind: 'revoked', clientId: '{c}', connectionId: 'ab.2' },
+      { kind: 'ask-delivered', clientId: 'c', connectionId: 'ab.1', to: { nodeId: 'node-b', connectionId: 'cd.3' } },
+      { kind: 'handover', clientId: 'c', connectionId: 'cd.3', deliveredSeq: 12 },
+      { kind: 'handover', clientId: 'c', connectionId: 'cd.3', deliveredSeq: -1 },
     ];
     for (const message of messages) expect(decodeEnvelope(encodeEnvelope(message))).toEqual(message);
-    for (const bad of ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1']) expect(decodeEnvelope(bad)).toBeUndefined();
+    const bad = ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1', 'rclient\nab.1\nnode-b\ncd.3', 'qclient\nab.1\nnode-b', 'hclient\ncd.3', 'hclient\ncd.3\n', 'hclient\ncd.3\nx'];
+    for (const envelope of bad) expect(decodeEnvelope(envelope)).toBeUndefined();
+    // Unchanged since before ask-delivered existed, so a node that predates it still closes the old socket.
+    expect(encodeEnvelope({ kind: 'replaced', clientId: 'c', connectionId: 'ab.1' })).toBe('rc\nab.1');
   });
   it('split a batch envelope into its deliveries, in order', () => {
     expect(decodeEnvelopes('ba b\n1\n"x"\nc\n7\n"y\\n"')).toEqual([
