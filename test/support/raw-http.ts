@@ -23,10 +23,14 @@ export interface RawExchange {
  * Writes `request` (a string or chunks, each written as it comes) and reads answers. Resolves once
  * `expectAnswers` complete answers arrived (default 1), the server closed, or `timeoutMs` passed.
  */
-export function rawHttp(port: number, request: string | Buffer, options: { expectAnswers?: number; timeoutMs?: number; head?: boolean } = {}): Promise<RawExchange> {
+export function rawHttp(
+  port: number,
+  request: string | Buffer,
+  options: { expectAnswers?: number; timeoutMs?: number; head?: boolean; /** Source address, e.g. 127.0.0.2 to be another client. */ localAddress?: string } = {},
+): Promise<RawExchange> {
   const expectAnswers = options.expectAnswers ?? 1;
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     let raw = Buffer.alloc(0);
     let done = false;
     const finish = (closed: boolean) => {

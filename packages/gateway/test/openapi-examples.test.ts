@@ -47,12 +47,14 @@ describe('docs/openapi.yaml examples are real answers', () => {
   let gateway: TestGateway;
   let redis: SpawnedProcess | undefined;
   let onRedis: TestGateway | undefined;
+  let throttled: TestGateway | undefined;
   beforeAll(async () => {
     gateway = await startTestGateway('memory');
   });
   afterAll(async () => {
     await gateway?.stop();
     await onRedis?.stop();
+    await throttled?.stop();
     await redis?.stop('SIGKILL');
   });
 
@@ -74,6 +76,13 @@ describe('docs/openapi.yaml examples are real answers', () => {
       expect((await once('first')).status).toBe(202);
       return once('another message');
     },
+    // An address past its failed API-key attempts (a node of its own, so the other examples are not throttled).
+    RateLimited: async () => {
+      throttled = await startTestGateway('memory', { authFailuresPerMinute: 2 });
+      const wrongKey = () => fetch(throttled!.httpUrl + '/v1/channels/user-42', { headers: { authorization: 'Bearer not-the-key' } });
+      for (let attempt = 0; attempt < 2; attempt++) expect((await wrongKey()).status).toBe(401);
+      return wrongKey();
+    },
     // A node whose Redis is gone.
     Unavailable: async () => {
       const port = await getFreePort();
@@ -85,7 +94,7 @@ describe('docs/openapi.yaml examples are real answers', () => {
       return fetch(onRedis.httpUrl + '/v1/channels', { method: 'POST', body: '{}', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } });
     },
   };
-  const statusOf: Record<string, number> = { BadRequest: 400, Unauthorized: 401, NotFound: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415, IdempotencyKeyReused: 409, Unavailable: 503 };
+  const statusOf: Record<string, number> = { BadRequest: 400, Unauthorized: 401, NotFound: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415, IdempotencyKeyReused: 409, RateLimited: 429, Unavailable: 503 };
 
   it('documents exactly the error examples this test produces', () => {
     expect([...errorExamples().keys()].sort()).toEqual(Object.keys(produce).sort());
