@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '@channel-gateway/protocol';
-import { gatewayApi, startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } from '../support/index.js';
+import { gatewayApi, startGatewayProcess, uniqueKeyPrefix, waitFor, type GatewayHandle } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 import { TEST_TRANSPORTS } from '../../packages/gateway/test/support/transports.js';
 
@@ -74,6 +74,8 @@ describe.each(PAIRS)('two gateway nodes on one Redis (A on %s, B on %s)', (trans
     const first = await TestSocket.open(a.wsUrl, body.token);
     first.close();
     await first.closed;
+    // The client seeing its close does not mean node A has released the client in Redis yet.
+    await waitFor(async () => (await api(b, 'GET', `/v1/channels/${body.clientId}`)).body.connected === false, { what: 'the socket to be released' });
     const sent = await api(b, 'POST', `/v1/channels/${body.clientId}/messages`, { message: 'while away' });
     expect(sent.body).toEqual({ status: 'queued' });
     const second = await TestSocket.open(b.wsUrl, body.token);
