@@ -49,6 +49,8 @@ interface ActiveBatch {
   readonly controller: AbortController;
   /** What the latest failed attempt said: a send whose deadline passes meanwhile is told that. */
   lastError?: unknown;
+  /** The earliest deadline of its unsettled sends: the sweep looks at them only from then on. */
+  earliest: number;
 }
 
 const WHAT = 'POST /v1/messages';
@@ -61,6 +63,8 @@ export class SendBatcher {
   /** Recipients with a send in a request still out → how many. */
   private readonly busy = new Map<string, number>();
   private flushScheduled = false;
+  /** The earliest deadline in the queue (or later: settled sends are not subtracted): the sweep skips the queue before it. */
+  private queueEarliest = Infinity;
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -80,11 +84,14 @@ export class SendBatcher {
           // The last caller of a request gave up: stop it and its retries now.
           const batch = pending.batch;
           if (batch && batch.sends.every((send) => send.settled)) batch.controller.abort();
+          // A queued send leaves the queue at the next flush.
+          if (!batch) this.scheduleFlush();
         };
         signal.addEventListener('abort', onAbort, { once: true });
         pending.detach = () => signal.removeEventListener('abort', onAbort);
       }
       this.queue.push(pending);
+      if (budget.deadline < this.queueEarliest) this.queueEarliest = budget.deadline;
       if (!this.sweeper) {
         this.sweeper = setInterval(this.sweep, SWEEP_MS);
         // The requests out keep the process alive; the sweep alone should not.
@@ -116,6 +123,7 @@ export class SendBatcher {
     const batch: PendingSend[] = [];
     const rest: PendingSend[] = [];
     const held = new Set<string>();
+    let earliest = Infinity;
     for (const pending of this.queue) {
       if (pending.settled) continue;
       if (batch.length < this.options.maxBatch && !held.has(pending.orderKey) && !this.busy.has(pending.orderKey)) {
@@ -123,14 +131,18 @@ export class SendBatcher {
       } else {
         rest.push(pending);
         held.add(pending.orderKey);
+        if (pending.budget.deadline < earliest) earliest = pending.budget.deadline;
       }
     }
     this.queue = rest;
+    this.queueEarliest = earliest;
     return batch;
   }
 
   private async run(sends: PendingSend[]): Promise<void> {
-    const batch: ActiveBatch = { sends, controller: new AbortController() };
+    let earliest = Infinity;
+    for (const { budget } of sends) if (budget.deadline < earliest) earliest = budget.deadline;
+    const batch: ActiveBatch = { sends, controller: new AbortController(), earliest };
     this.active.add(batch);
     for (const pending of sends) {
       pending.batch = batch;
@@ -177,25 +189,46 @@ export class SendBatcher {
     else pending.reject(error);
   }
 
+  /**
+   * Rejects the sends past their deadline. Cheap while nothing is due: the queue and each request are
+   * only walked once their earliest deadline has come, so a long backlog costs nothing per sweep.
+   */
   private readonly sweep = (): void => {
     const now = Date.now();
-    let waiting = 0;
-    const expire = (pending: PendingSend, lastError?: unknown) => {
-      if (pending.settled) return;
-      if (pending.budget.deadline > now) waiting++;
-      else this.settle(pending, lastError ?? new ChannelGatewayError(`${WHAT} gave up at its deadline (it may have been processed)`, { code: 'timeout' }));
-    };
-    for (const pending of this.queue) expire(pending);
-    if (waiting === 0) this.queue = [];
-    for (const batch of this.active) {
-      const before = waiting;
-      for (const pending of batch.sends) expire(pending, batch.lastError);
-      // Nobody waits for this request any more: stop it (and its retries).
-      if (waiting === before) batch.controller.abort();
+    if (now >= this.queueEarliest) {
+      const kept: PendingSend[] = [];
+      let earliest = Infinity;
+      for (const pending of this.queue) {
+        if (pending.settled) continue;
+        if (pending.budget.deadline <= now) {
+          this.settle(pending, deadlineError());
+        } else {
+          kept.push(pending);
+          if (pending.budget.deadline < earliest) earliest = pending.budget.deadline;
+        }
+      }
+      this.queue = kept;
+      this.queueEarliest = earliest;
     }
-    if (waiting === 0 && this.queue.length === 0 && this.active.size === 0) {
+    for (const batch of this.active) {
+      if (now < batch.earliest) continue;
+      let earliest = Infinity;
+      for (const pending of batch.sends) {
+        if (pending.settled) continue;
+        if (pending.budget.deadline <= now) this.settle(pending, batch.lastError ?? deadlineError());
+        else if (pending.budget.deadline < earliest) earliest = pending.budget.deadline;
+      }
+      batch.earliest = earliest;
+      // Nobody waits for this request any more: stop it (and its retries).
+      if (earliest === Infinity) batch.controller.abort();
+    }
+    if (this.queue.length === 0 && this.active.size === 0) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }
   };
+}
+
+function deadlineError(): ChannelGatewayError {
+  return new ChannelGatewayError(`${WHAT} gave up at its deadline (it may have been processed)`, { code: 'timeout' });
 }
