@@ -67,6 +67,7 @@ const { values: opt } = parseArgs({
     'max-minutes': { type: 'string', default: '15' },
     seed: { type: 'string', default: '12345' },
     repeat: { type: 'string', default: '1' },
+    'sdk-options': { type: 'string', default: '{}' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -92,9 +93,17 @@ const SWEEP_WARMUP = num('sweep-warmup', 0, 30);
 const MAX_MINUTES = num('max-minutes', 1, 60);
 const SEED = int('seed', 1, 2 ** 31);
 const REPEAT = int('repeat', 1, 5);
-const MODES = list(opt.mode === 'all' ? 'floor,single,batch' : opt.mode, ['floor', 'floor-http', 'single', 'batch']);
-const SWEEPS = list(opt.sweep, ['floor', 'floor-http', 'single', 'batch']);
-/** floor and floor-http run on the floor's nodes; single and batch on the gateway's. */
+/** Extra ChannelGatewayClient options for the sdk mode (JSON), e.g. '{"batching":{"lingerMs":2}}'. */
+const SDK_OPTIONS = (() => {
+  try {
+    return JSON.parse(opt['sdk-options']);
+  } catch {
+    return die('--sdk-options must be a JSON object');
+  }
+})();
+const MODES = list(opt.mode === 'all' ? 'floor,single,batch' : opt.mode, ['floor', 'floor-http', 'single', 'batch', 'sdk']);
+const SWEEPS = list(opt.sweep, ['floor', 'floor-http', 'single', 'batch', 'sdk']);
+/** floor and floor-http run on the floor's nodes; single, batch and sdk on the gateway's. */
 const onFloor = (mode) => mode.startsWith('floor');
 const MAX_SWEEP_STEPS = 12;
 const DEFAULT_SWEEP_RATES = {
@@ -102,6 +111,7 @@ const DEFAULT_SWEEP_RATES = {
   'floor-http': [2500, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000],
   single: [2500, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000],
   batch: [5000, 10000, 15000, 20000, 30000, 40000, 50000, 60000],
+  sdk: [2500, 5000, 10000, 15000, 20000, 30000, 40000],
 };
 const SWEEP_RATES = opt['sweep-rates'] ? opt['sweep-rates'].split(',').map(Number).filter((r) => r > 0).slice(0, MAX_SWEEP_STEPS) : undefined;
 const P99_LIMIT_MS = 100;
@@ -625,6 +635,7 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
     ackTimeoutMs: 15_000,
     redisUrl,
     floorChannels: nodes.map((node) => node.channel),
+    sdkOptions: SDK_OPTIONS,
   });
   const result = await done;
   sender.send({ cmd: 'exit' });
@@ -644,7 +655,7 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
     await sleep(100);
   }
   const reports = await Promise.all(receivers.map((child) => request(child, { cmd: 'report' }, 'report')));
-  const gatewayCounters = counterDelta(countersBefore, await Promise.all(nodes.map(scrapeMetrics)), ['cg_sends_total', 'cg_deliveries_total', 'cg_drops_total', 'cg_redis_errors_total', 'cg_socket_closes_total']);
+  const gatewayCounters = counterDelta(countersBefore, await Promise.all(nodes.map(scrapeMetrics)), ['cg_sends_total', 'cg_deliveries_total', 'cg_drops_total', 'cg_redis_errors_total', 'cg_socket_closes_total', 'cg_http_requests_total', 'cg_idempotent_replays_total']);
 
   const latency = new Histogram();
   const latencyWarm = new Histogram();
@@ -708,6 +719,8 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
       nodes: nodeCpuUs / perMessage,
       redis: redisCpuUs / perMessage,
       total: (nodeCpuUs + redisCpuUs) / perMessage,
+      // The load generator's own CPU: for sdk, what the SDK costs the backend that sends.
+      sender: (cpu.us.sender ?? NaN) / perMessage,
       perNode: Object.fromEntries(nodes.map((node) => [node.key, (cpu.us[node.key] ?? 0) / perMessage])),
     },
     // Voluntary context switches of the main thread per delivered message: how often the event loop had
@@ -909,6 +922,10 @@ function targetRows(floor, gateway) {
   compare('single', `single: p99 at ${RATE} msg/s (ms)`, (p) => p.latency?.p99Ms, '≤ 1.5×', 1.5);
   compare('batch', `batch (${BATCH}/request): CPU µs / delivered msg (nodes+Redis)`, (p) => p.cpuUsPerMessage?.total, '≤ 1.2×', 1.2);
   compare('batch', 'batch: CPU µs / delivered msg (nodes only)', (p) => p.cpuUsPerMessage?.nodes, '(≤ 1.2×)', 1.2);
+  compare('sdk', 'sdk (sendMessage, coalesced): CPU µs / delivered msg (nodes+Redis)', (p) => p.cpuUsPerMessage?.total, '≤ 1.3×', 1.3);
+  compare('sdk', 'sdk: CPU µs / delivered msg (nodes only)', (p) => p.cpuUsPerMessage?.nodes, '(≤ 1.3×)', 1.3);
+  compare('sdk', `sdk: p99 at ${RATE} msg/s (ms)`, (p) => p.latency?.p99Ms, '≤ 2.0×', 2.0);
+  compare('sdk', 'sdk: the sending process itself (the SDK), CPU µs / msg', (p) => p.cpuUsPerMessage?.sender, '(info)');
   if (floor?.phases.some((p) => p.mode === 'floor-http')) {
     // For information: the same single sends against a floor that also pays an HTTP hop per message.
     compare('single', 'single vs floor-http: CPU µs / delivered msg (nodes+Redis)', (p) => p.cpuUsPerMessage?.total, '(info)', undefined, 'floor-http');
@@ -964,7 +981,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   md.push(`| transport | gateway: ${gateway?.build ?? '–'}; floor (uWS): ${floor?.build ?? '–'} |`);
   md.push(`| ws / ioredis | ${env.ws} / ${env.ioredis} |`);
   md.push(`| gateway commit | ${env.commit} |`);
-  md.push(`| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${NODES} nodes a cluster, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s |`);
+  md.push(`| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${NODES} nodes a cluster, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s, sdk options ${JSON.stringify(SDK_OPTIONS)} |`);
   md.push(`| wall time | ${f(wallSeconds, 0)} s |`, '');
 
   md.push('## Against the targets', '');

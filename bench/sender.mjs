@@ -6,6 +6,8 @@
  *   batch   POST /v1/messages with `batchSize` recipients per request, same spreading
  *   floor   PUBLISH <prefix>floor:<owner node> "<clientId>\n<payload>" straight to the owner (ioredis)
  *   floor-http  the single-send request, to the floor's nodes (which PUBLISH to the owner)
+ *   sdk     the Node SDK's sendMessage, one call per message and every call concurrent (the SDK coalesces
+ *           them into batch requests and retries); one ChannelGatewayClient per node, alternating
  * Each payload is `payloadSize` bytes and carries the phase, a unique index, the target client and the
  * send time (CLOCK_MONOTONIC µs, comparable across processes on this machine).
  * IPC: run {…} → window-start, window-end, done {…}.
@@ -75,6 +77,32 @@ async function run(config) {
         (error) => {
           inflight--;
           fail(error.message);
+        },
+      );
+      return 1;
+    };
+  } else if (mode === 'sdk') {
+    const { ChannelGatewayClient } = await import(new URL('../packages/sdk/dist/index.js', import.meta.url).href);
+    const sdks = config.nodes.map(({ host, port }) => new ChannelGatewayClient({ baseUrl: `http://${host}:${port}`, apiKey: config.apiKey, ...config.sdkOptions }));
+    closeTransport = () => undefined;
+    let next = 0;
+    issue = (unit, measured) => {
+      const sdk = sdks[next];
+      next = (next + 1) % sdks.length;
+      const client = Math.floor(random() * clients);
+      const sentUs = nowUs();
+      const payload = makePayload(payloadSize, phase, unit, client, sentUs, measured, pad);
+      inflight++;
+      sdk.sendMessage(`${idPrefix}${client}`, payload).then(
+        ({ status }) => {
+          inflight--;
+          stats.acked++;
+          ack.record(nowUs() - sentUs);
+          countStatus(status);
+        },
+        (error) => {
+          inflight--;
+          fail(`${error.code}: ${error.message}`);
         },
       );
       return 1;

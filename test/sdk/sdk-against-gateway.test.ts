@@ -195,48 +195,54 @@ describe('sendMessages', () => {
     expect(later.messages).toEqual(['a1', 'a2']);
   });
 
-  it('refuses a batch holding invalid items locally, naming the first bad field, and sends none of it', async () => {
+  it('answers the invalid items of a batch invalid, naming their fields, and sends the others', async () => {
     const { clientId, token } = await sdk.createChannel({ clientId: uniqueId('sdk-batch-bad') });
     const client = connect(token);
     await client.opened;
     await waitUntilConnected(clientId);
 
-    const tooLong = await caught(
-      sdk.sendMessages([
-        { clientId, message: 'valid 1' },
-        { clientId, message: 'valid 2' },
-        { clientId, message: 'x'.repeat(MAX_MESSAGE_BYTES + 1) },
-        { clientId: '', message: 'bad client ID too' },
-      ]),
-    );
-    expect(tooLong).toMatchObject({ code: 'invalid_field', field: 'messages[2].message', status: undefined });
+    const { results } = await sdk.sendMessages([
+      { clientId, message: 'valid 1' },
+      { clientId, message: 'x'.repeat(MAX_MESSAGE_BYTES + 1) },
+      { clientId: '', message: 'bad client ID' },
+      { clientId: 'control\u0007char', message: 'x' },
+      { clientId, message: 42 as unknown as string },
+      { clientId, message: 'valid 2' },
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['routed', 'invalid', 'invalid', 'invalid', 'invalid', 'routed']);
+    expect(results.map((result) => result.error?.field)).toEqual([undefined, 'messages[1].message', 'messages[2].clientId', 'messages[3].clientId', 'messages[4].message', undefined]);
+    for (const result of results.slice(1, 5)) expect(result.error?.code).toBe('invalid_field');
 
-    const badClientId = await caught(
-      sdk.sendMessages([
-        { clientId, message: 'valid 3' },
-        { clientId: 'control\u0007char', message: 'x' },
-      ]),
-    );
-    expect(badClientId).toMatchObject({ code: 'invalid_field', field: 'messages[1].clientId', status: undefined });
-
-    const notString = await caught(
-      sdk.sendMessages([{ clientId, message: 42 as unknown as string }]),
-    );
-    expect(notString).toMatchObject({ code: 'invalid_field', field: 'messages[0].message' });
-
+    // The envelope itself is still refused as a whole.
     const empty = await caught(sdk.sendMessages([]));
     expect(empty).toMatchObject({ code: 'invalid_field', field: 'messages' });
     const tooMany = await caught(sdk.sendMessages(Array.from({ length: 1_001 }, () => ({ clientId, message: 'm' }))));
     expect(tooMany).toMatchObject({ code: 'invalid_field', field: 'messages' });
 
-    // None of the valid items of the refused batches went out: the next message is the first one seen.
-    await expect(sdk.sendMessages([{ clientId, message: 'after the refusals' }])).resolves.toEqual({
-      results: [{ clientId, status: 'routed' }],
-    });
-    await waitFor(() => client.messages.length >= 1, { timeoutMs: 10_000, what: 'the message after the refusals' });
-    // Give anything wrongly sent a moment to show up behind it.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(client.messages).toEqual(['after the refusals']);
+    await expect(sdk.sendMessage(clientId, 'after')).resolves.toEqual({ status: 'routed' });
+    await waitFor(() => client.messages.length >= 3, { timeoutMs: 10_000, what: 'the valid messages' });
+    // Per-client order kept, and nothing of the refused items went out.
+    expect(client.messages).toEqual(['valid 1', 'valid 2', 'after']);
+  });
+});
+
+describe('queryPresence', () => {
+  it('answers for many clients at once, in order', async () => {
+    const online = await sdk.createChannel({ clientId: uniqueId('sdk-presence-on') });
+    const offline = await sdk.createChannel({ clientId: uniqueId('sdk-presence-off') });
+    const nobody = uniqueId('sdk-presence-nobody');
+    const client = connect(online.token);
+    await client.opened;
+    await waitUntilConnected(online.clientId);
+    const results = await sdk.queryPresence([online.clientId, nobody, offline.clientId]);
+    expect(results).toEqual([
+      { clientId: online.clientId, found: true, connected: true, expiresAt: online.expiresAt, node: gateway.nodeId, connectedAt: expect.any(String) },
+      { clientId: nobody, found: false, connected: false },
+      { clientId: offline.clientId, found: true, connected: false, expiresAt: offline.expiresAt },
+    ]);
+    const bad = await caught(sdk.queryPresence([online.clientId, '']));
+    expect(bad).toMatchObject({ code: 'invalid_field', field: 'clientIds[1]', status: undefined });
+    expect(await caught(sdk.queryPresence([]))).toMatchObject({ code: 'invalid_field', field: 'clientIds' });
   });
 });
 
@@ -270,13 +276,14 @@ describe('send by token', () => {
     expect(client.messages).toEqual(['t1', 'c2', 't3']);
   });
 
-  it('refuses an empty token, or an item with both a token and a client ID, locally', async () => {
+  it('refuses an empty token locally, and answers an item with both a token and a client ID, or neither, invalid', async () => {
     const empty = await caught(sdk.sendMessageToToken('', 'x'));
     expect(empty).toMatchObject({ code: 'invalid_field', field: 'token', status: undefined });
-    const both = await caught(sdk.sendMessages([{ clientId: 'a', token: 'b', message: 'x' } as never]));
-    expect(both).toMatchObject({ code: 'invalid_field', field: 'messages[0].token', status: undefined });
-    const neither = await caught(sdk.sendMessages([{ message: 'x' } as never]));
-    expect(neither).toMatchObject({ code: 'invalid_field', field: 'messages[0].clientId', status: undefined });
+    const { results } = await sdk.sendMessages([{ clientId: 'a', token: 'b', message: 'x' } as never, { message: 'x' } as never]);
+    expect(results).toMatchObject([
+      { clientId: 'a', status: 'invalid', error: { code: 'invalid_field', field: 'messages[0].token' } },
+      { clientId: '', status: 'invalid', error: { code: 'invalid_field', field: 'messages[1].clientId' } },
+    ]);
   });
 });
 
@@ -335,6 +342,8 @@ describe('authentication', () => {
       () => wrong.sendMessage(clientId, 'x'),
       () => wrong.sendMessages([{ clientId, message: 'x' }]),
       () => wrong.getChannel(clientId),
+      () => wrong.queryPresence([clientId]),
+      () => wrong.sendMessageToToken('some-token', 'x'),
       () => wrong.deleteChannel(clientId),
     ];
     for (const call of calls) {

@@ -54,6 +54,22 @@ export interface ChannelInfo {
   connectedAt?: string;
 }
 
+export interface PresenceQueryRequest {
+  clientIds: string[];
+}
+/** One client of a presence query: `found` false (and only clientId, found, connected) when it has no live channel. */
+export interface PresenceResult {
+  clientId: string;
+  found: boolean;
+  connected: boolean;
+  expiresAt?: string;
+  node?: string;
+  connectedAt?: string;
+}
+export interface PresenceQueryResponse {
+  results: PresenceResult[];
+}
+
 /** Error codes in `{"error":{"code","message"}}` answers. */
 export const ApiErrorCode = {
   INVALID_JSON: 'invalid_json',

@@ -9,10 +9,12 @@ export type ChannelGatewayErrorCode =
   | ApiErrorCodeValue
   /** The request never got an HTTP answer (DNS, refused, reset). */
   | 'network'
-  /** No complete answer arrived within `timeoutMs`. The request may still have been processed. */
+  /** No complete answer arrived within `timeoutMs` (an attempt) or `deadlineMs` (the call, retries included). The request may still have been processed. */
   | 'timeout'
   /** The server answered 2xx with a body that is not what the API promises (e.g. a proxy page). */
   | 'invalid_response'
+  /** The caller's AbortSignal fired. The request may still have been processed. */
+  | 'aborted'
   | (string & {});
 
 export interface ChannelGatewayErrorOptions {

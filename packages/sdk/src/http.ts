@@ -1,7 +1,7 @@
 /**
- * The transport: one JSON request to the gateway, with the API key, a deadline, and every failure turned
- * into a ChannelGatewayError. Kept apart from the client class so the methods only say what they send
- * and what they expect back.
+ * The transport: one JSON request to the gateway (one attempt), with the API key, a deadline, an optional
+ * AbortSignal, and every failure turned into a ChannelGatewayError. Retries are retry.ts's business. Kept
+ * apart from the client class so the methods only say what they send and what they expect back.
  */
 import type { ApiErrorBody } from '@channel-gateway/protocol';
 import { ChannelGatewayError, type ChannelGatewayErrorCode } from './errors.js';
@@ -29,6 +29,11 @@ export interface RequestOptions {
    * wrong `baseUrl` still throws, so a misconfiguration does not read as "every channel is gone".
    */
   tolerateNotFound?: boolean;
+  /** This attempt's deadline; default `transport.timeoutMs`. */
+  timeoutMs?: number;
+  /** Aborts the attempt: it rejects with code `aborted`. */
+  signal?: AbortSignal | undefined;
+  headers?: Record<string, string>;
 }
 
 export async function request(
@@ -42,7 +47,9 @@ export async function request(
   const headers: Record<string, string> = {
     authorization: `Bearer ${transport.apiKey}`,
     accept: 'application/json',
+    ...options.headers,
   };
+  const timeoutMs = options.timeoutMs ?? transport.timeoutMs;
   const init: RequestInit = { method, headers };
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
@@ -52,16 +59,26 @@ export async function request(
   const controller = new AbortController();
   init.signal = controller.signal;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
   // The deadline covers reading the body too, and wins even against a fetch that ignores the signal.
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
       reject(
-        new ChannelGatewayError(`${what} timed out after ${transport.timeoutMs} ms (it may still have been processed)`, {
+        new ChannelGatewayError(`${what} timed out after ${timeoutMs} ms (it may still have been processed)`, {
           code: 'timeout',
         }),
       );
-    }, transport.timeoutMs);
+    }, timeoutMs);
+    const signal = options.signal;
+    if (signal) {
+      onAbort = () => {
+        controller.abort();
+        reject(abortedError(what));
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
   });
   const exchange = (async () => {
     let response: Response;
@@ -83,6 +100,7 @@ export async function request(
     ({ response, text } = await Promise.race([exchange, deadline]));
   } finally {
     clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
   }
 
   const status = response.status;
@@ -115,6 +133,11 @@ export async function request(
     code: codeForStatus(status),
     status,
   });
+}
+
+/** The caller's AbortSignal fired: the request may still have been processed. */
+export function abortedError(what: string): ChannelGatewayError {
+  return new ChannelGatewayError(`${what} was aborted by the caller (it may still have been processed)`, { code: 'aborted' });
 }
 
 function parseJson(text: string): unknown {

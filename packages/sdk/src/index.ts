@@ -2,8 +2,10 @@
  * Node server SDK for Channel Gateway: create channels and send messages over the HTTP API.
  * The API's request and response types are re-exported so users need only this package.
  */
-export { ChannelGatewayClient, DEFAULT_TIMEOUT_MS } from './client.js';
-export type { ChannelGatewayClientOptions, CreateChannelOptions, SendToTokenResponse } from './client.js';
+export { ChannelGatewayClient } from './client.js';
+export type { CreateChannelOptions, SendToTokenResponse } from './client.js';
+export { DEFAULT_TIMEOUT_MS, DEFAULT_DEADLINE_MS } from './client-options.js';
+export type { ChannelGatewayClientOptions, CallOptions, SendOptions } from './client-options.js';
 export { ChannelGatewayError } from './errors.js';
 export { verifyWebhookSignature, presenceWebhookClientId, DEFAULT_WEBHOOK_TOLERANCE_MS } from './webhooks.js';
 export type { WebhookSignatureInput, PresenceWebhookEvent } from './webhooks.js';
@@ -16,6 +18,7 @@ export {
   MAX_CLIENT_ID_BYTES,
   MAX_MESSAGE_BYTES,
   MAX_TOKEN_LENGTH,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
   MIN_DURATION_MINUTES,
   MAX_DURATION_MINUTES,
   DEFAULT_DURATION_MINUTES,
@@ -28,6 +31,7 @@ export type {
   BatchSendResult,
   ChannelInfo,
   CreateChannelResponse,
+  PresenceResult,
   SendMessageResponse,
   SendStatus,
 } from '@channel-gateway/protocol';

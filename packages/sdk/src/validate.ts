@@ -1,18 +1,22 @@
 /**
  * Local argument checks. They use the protocol package's rules, the same ones the gateway applies, so a
  * call that passes here is not refused for its shape by the server, and a bad one fails fast without a
- * round trip (and without sending half of a batch).
+ * round trip. A bad batch item is answered `invalid` locally, as the gateway would, and the others are sent.
  */
 import {
   MAX_BATCH_MESSAGES,
   MAX_DURATION_MINUTES,
   MAX_TOKEN_LENGTH,
   MIN_DURATION_MINUTES,
+  idempotencyKeyProblem,
   type BatchSendItem,
+  type BatchSendResult,
   clientIdProblem,
   messageProblem,
 } from '@channel-gateway/protocol';
-import { invalidField } from './errors.js';
+import { randomUUID } from 'node:crypto';
+import { invalidField, type ChannelGatewayError } from './errors.js';
+import type { WireItem } from './send-batcher.js';
 
 // Parameters are `unknown` because JavaScript callers (and JSON from elsewhere) bypass the types.
 
@@ -46,19 +50,47 @@ export function checkToken(value: unknown, field = 'token'): string {
   return value;
 }
 
-export function checkBatch(items: unknown): BatchItem[] {
+export function checkIdempotencyKey(value: unknown, field = 'idempotencyKey'): string {
+  if (typeof value !== 'string') throw invalidField(field, 'must be a string');
+  const problem = idempotencyKeyProblem(value);
+  if (problem !== undefined) throw invalidField(field, problem);
+  return value;
+}
+
+/** A new idempotency key: a random UUID, unique enough to never meet another sender's. */
+export function newIdempotencyKey(): string {
+  return randomUUID();
+}
+
+/** The envelope of a batch: an array of 1…1000 items (anything else fails the whole call). */
+export function checkBatchSize(items: unknown): unknown[] {
   if (!Array.isArray(items)) throw invalidField('messages', 'must be an array');
   if (items.length === 0 || items.length > MAX_BATCH_MESSAGES) {
     throw invalidField('messages', `must have from 1 to ${MAX_BATCH_MESSAGES} items (got ${items.length})`);
   }
-  return items.map((item: unknown, index) => {
-    const field = `messages[${index}]`;
+  return items;
+}
+
+/**
+ * One batch item, checked on its own as the gateway does, so that a bad item is answered `invalid` and
+ * the others are still sent. The item gets a generated idempotency key unless it brings one.
+ */
+export function checkBatchItem(item: unknown, index: number): { item: WireItem } | { invalid: BatchSendResult } {
+  const field = `messages[${index}]`;
+  try {
     if (typeof item !== 'object' || item === null) throw invalidField(field, 'must be an object');
-    const { clientId, token, message } = item as Record<string, unknown>;
+    const { clientId, token, message, idempotencyKey } = item as Record<string, unknown>;
     if (clientId !== undefined && token !== undefined) throw invalidField(`${field}.token`, 'must not be given together with clientId (send to one or the other)');
     if (clientId === undefined && token === undefined) throw invalidField(`${field}.clientId`, 'is required (or token, to send by token)');
     // Copy only the known fields so stray properties of the caller's objects are not sent.
-    if (token !== undefined) return { token: checkToken(token, `${field}.token`), message: checkMessage(message, `${field}.message`) };
-    return { clientId: checkClientId(clientId, `${field}.clientId`), message: checkMessage(message, `${field}.message`) };
-  });
+    const recipient = token !== undefined ? { token: checkToken(token, `${field}.token`) } : { clientId: checkClientId(clientId, `${field}.clientId`) };
+    const key = idempotencyKey === undefined ? newIdempotencyKey() : checkIdempotencyKey(idempotencyKey, `${field}.idempotencyKey`);
+    return { item: { ...recipient, message: checkMessage(message, `${field}.message`), idempotencyKey: key } };
+  } catch (error) {
+    const { message, field: at } = error as ChannelGatewayError;
+    const given = item as { clientId?: unknown; token?: unknown } | null;
+    // As the gateway answers: the client ID the item gave, never a token.
+    const clientId = typeof given?.clientId === 'string' ? { clientId: given.clientId } : given?.token === undefined ? { clientId: '' } : {};
+    return { invalid: { ...clientId, status: 'invalid', error: { code: 'invalid_field', message, ...(at === undefined ? {} : { field: at }) } } };
+  }
 }

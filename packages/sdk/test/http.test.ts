@@ -1,6 +1,7 @@
 /**
- * Requests and error mapping against a real HTTP server on port 0 that answers canned responses.
- * (The integration tier against a real gateway lives elsewhere.)
+ * Requests and error mapping against a real HTTP server on port 0 that answers canned responses, one
+ * attempt per call and sends on their own route (retries and coalescing: retries.test.ts and
+ * batching.test.ts). (The integration tier against a real gateway lives elsewhere.)
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,12 +9,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelGatewayClient, ChannelGatewayError } from '../src/index.js';
 import { apiError, startCannedServer, type CannedServer } from './canned-server.js';
 
+/** One attempt, every send its own request. */
+const ONE_ATTEMPT = { retry: false, batching: false } as const;
+
 let server: CannedServer;
 let client: ChannelGatewayClient;
 
 beforeAll(async () => {
   server = await startCannedServer();
-  client = new ChannelGatewayClient({ baseUrl: server.baseUrl, apiKey: 'secret-key', timeoutMs: 2_000 });
+  client = new ChannelGatewayClient({ baseUrl: server.baseUrl, apiKey: 'secret-key', timeoutMs: 2_000, ...ONE_ATTEMPT });
 });
 afterAll(async () => {
   await server.close();
@@ -55,10 +59,12 @@ describe('successful calls', () => {
     await expect(client.sendMessage('user/42 ?#é%', 'hello')).resolves.toEqual({ status: 'queued' });
     expect(server.received[0]?.url).toBe('/v1/channels/user%2F42%20%3F%23%C3%A9%25/messages');
     expect(JSON.parse(server.received[0]?.body ?? '')).toEqual({ message: 'hello' });
+    // A generated idempotency key rides along, so a retry could not deliver twice.
+    expect(server.received[0]?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('keeps a path prefix of baseUrl and drops its trailing slash', async () => {
-    const prefixed = new ChannelGatewayClient({ baseUrl: `${server.baseUrl}/cg/`, apiKey: 'k' });
+    const prefixed = new ChannelGatewayClient({ baseUrl: `${server.baseUrl}/cg/`, apiKey: 'k', ...ONE_ATTEMPT });
     server.reply(202, { status: 'no_channel' });
     await expect(prefixed.sendMessage('a', 'b')).resolves.toEqual({ status: 'no_channel' });
     expect(server.received[0]?.url).toBe('/cg/v1/channels/a/messages');
@@ -79,8 +85,8 @@ describe('successful calls', () => {
     expect(server.received[0]?.url).toBe('/v1/messages');
     expect(JSON.parse(server.received[0]?.body ?? '')).toEqual({
       messages: [
-        { clientId: 'a', message: '1' },
-        { clientId: 'b', message: '2' },
+        { clientId: 'a', message: '1', idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        { clientId: 'b', message: '2', idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) },
       ],
     });
   });
@@ -170,7 +176,7 @@ describe('answers without an API error body', () => {
 
 describe('network failures and timeouts', () => {
   it('times out when no answer arrives', async () => {
-    const quick = new ChannelGatewayClient({ baseUrl: server.baseUrl, apiKey: 'k', timeoutMs: 100 });
+    const quick = new ChannelGatewayClient({ baseUrl: server.baseUrl, apiKey: 'k', timeoutMs: 100, ...ONE_ATTEMPT });
     server.handle(() => {
       // Never answer.
     });
@@ -180,7 +186,7 @@ describe('network failures and timeouts', () => {
   });
 
   it('times out when the body never finishes', async () => {
-    const quick = new ChannelGatewayClient({ baseUrl: server.baseUrl, apiKey: 'k', timeoutMs: 100 });
+    const quick = new ChannelGatewayClient({ baseUrl: server.baseUrl, apiKey: 'k', timeoutMs: 100, ...ONE_ATTEMPT });
     server.handle((_request, response) => {
       response.writeHead(202, { 'content-type': 'application/json' });
       response.write('{"status":');
@@ -203,7 +209,7 @@ describe('network failures and timeouts', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const nowhere = new ChannelGatewayClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k' });
+    const nowhere = new ChannelGatewayClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k', ...ONE_ATTEMPT });
     const error = await caught(nowhere.createChannel());
     expect(error).toMatchObject({ code: 'network', status: undefined });
     expect(error.message).toMatch(/ECONNREFUSED|refused|fetch failed/i);
@@ -214,6 +220,7 @@ describe('network failures and timeouts', () => {
       baseUrl: 'http://gateway.invalid',
       apiKey: 'k',
       fetch: () => Promise.reject(new TypeError('boom')),
+      ...ONE_ATTEMPT,
     });
     const error = await caught(failing.getChannel('u'));
     expect(error).toMatchObject({ code: 'network' });

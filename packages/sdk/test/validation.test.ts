@@ -1,18 +1,29 @@
-/** Argument checks: bad calls throw ChannelGatewayError naming the field, and nothing is sent. */
+/**
+ * Argument checks: bad calls throw ChannelGatewayError naming the field, and nothing is sent; a bad batch
+ * item is answered `invalid` locally and the others are sent.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChannelGatewayClient, ChannelGatewayError, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES } from '../src/index.js';
 import type { FetchFunction } from '../src/index.js';
 
 let calls = 0;
-/** Any request reaching the network would be a validation bug; count them and answer nothing useful. */
-const countingFetch: FetchFunction = async () => {
+const sentBatches: unknown[][] = [];
+/**
+ * Any request reaching the network would be a validation bug; count them. Batches are answered `queued`
+ * per item (and recorded), so a test can see which items of a partly bad batch went out.
+ */
+const countingFetch: FetchFunction = async (url, init) => {
   calls++;
-  return new Response(JSON.stringify({ status: 'routed' }), { status: 202 });
+  if (!url.endsWith('/v1/messages')) return new Response(JSON.stringify({ status: 'routed' }), { status: 202 });
+  const { messages } = JSON.parse(String(init.body)) as { messages: Array<{ clientId?: string }> };
+  sentBatches.push(messages);
+  return new Response(JSON.stringify({ results: messages.map(({ clientId }) => ({ clientId, status: 'queued' })) }), { status: 202 });
 };
-const client = new ChannelGatewayClient({ baseUrl: 'http://gateway.invalid', apiKey: 'key', fetch: countingFetch });
+const client = new ChannelGatewayClient({ baseUrl: 'http://gateway.invalid', apiKey: 'key', fetch: countingFetch, batching: false });
 
 afterEach(() => {
   calls = 0;
+  sentBatches.length = 0;
 });
 
 /** Runs `call`, expects an invalid_field error about `field` whose message contains `problem`. */
@@ -41,6 +52,10 @@ describe('constructor options', () => {
     ['API key with a newline', { apiKey: 'key\nx-injected: 1' }, 'apiKey'],
     ['zero timeout', { timeoutMs: 0 }, 'timeoutMs'],
     ['NaN timeout', { timeoutMs: Number.NaN }, 'timeoutMs'],
+    ['zero deadline', { deadlineMs: 0 }, 'deadlineMs'],
+    ['negative retry pause', { retry: { baseDelayMs: -1 } }, 'retry.baseDelayMs'],
+    ['batches over the API limit', { batching: { maxBatch: 1001 } }, 'batching.maxBatch'],
+    ['no request in flight', { batching: { maxInFlight: 0 } }, 'batching.maxInFlight'],
   ])('refuses %s', (_name, override, field) => {
     const options = { baseUrl: 'https://gateway.example', apiKey: 'key', ...override };
     expect(() => new ChannelGatewayClient(options)).toThrowError(
@@ -116,18 +131,31 @@ describe('sendMessages', () => {
     await expectInvalid(() => client.sendMessages(tooMany), 'messages', /got 1001/);
   });
 
-  it('names the bad item and sends nothing', async () => {
-    const items = [
+  it('answers a bad item invalid, naming its field as the gateway would, and sends the others', async () => {
+    const { results } = await client.sendMessages([
       { clientId: 'a', message: 'ok' },
-      { clientId: 'b', message: 'ok' },
       { clientId: 'c', message: 'x'.repeat(MAX_MESSAGE_BYTES + 1) },
-    ];
-    await expectInvalid(() => client.sendMessages(items), 'messages[2].message', /at most 32767 bytes/);
-    await expectInvalid(() => client.sendMessages([{ clientId: '', message: 'm' }]), 'messages[0].clientId', /must not be empty/);
+      { clientId: '', message: 'm' },
+      null as never,
+      { clientId: 'b', message: 'ok', idempotencyKey: 'not valid' },
+      { token: 't', message: 'ok' },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['queued', 'invalid', 'invalid', 'invalid', 'invalid', 'queued']);
+    expect(results[1]).toMatchObject({ clientId: 'c', error: { code: 'invalid_field', field: 'messages[1].message' } });
+    expect(results[1]!.error!.message).toMatch(/messages\[1\]\.message must be at most 32767 bytes/);
+    expect(results[2]).toMatchObject({ clientId: '', error: { field: 'messages[2].clientId', message: expect.stringMatching(/must not be empty/) } });
+    expect(results[3]).toMatchObject({ clientId: '', error: { field: 'messages[3]', message: expect.stringMatching(/object/) } });
+    expect(results[4]).toMatchObject({ clientId: 'b', error: { field: 'messages[4].idempotencyKey' } });
+    expect(sentBatches).toEqual([[expect.objectContaining({ clientId: 'a', message: 'ok' }), expect.objectContaining({ token: 't', message: 'ok' })]]);
   });
 
-  it('refuses items that are not objects and batches that are not arrays', async () => {
-    await expectInvalid(() => client.sendMessages([null as unknown as { clientId: string; message: string }]), 'messages[0]', /object/);
+  it('sends nothing when no item is valid', async () => {
+    const { results } = await client.sendMessages([{ clientId: '', message: 'm' }]);
+    expect(results).toEqual([{ clientId: '', status: 'invalid', error: { code: 'invalid_field', field: 'messages[0].clientId', message: 'messages[0].clientId must not be empty' } }]);
+    expect(calls).toBe(0);
+  });
+
+  it('refuses a batch that is not an array', async () => {
     await expectInvalid(() => client.sendMessages('x' as unknown as []), 'messages', /array/);
   });
 });
@@ -140,8 +168,21 @@ describe('send by token', () => {
     await expectInvalid(() => client.sendMessageToToken('t', 'x'.repeat(MAX_MESSAGE_BYTES + 1)), 'message', /at most 32767 bytes/);
   });
 
-  it('refuses a batch item naming both a client ID and a token, or neither', async () => {
-    await expectInvalid(() => client.sendMessages([{ clientId: 'a', token: 't', message: 'm' } as never]), 'messages[0].token', /together with clientId/);
-    await expectInvalid(() => client.sendMessages([{ clientId: 'a', message: 'm' }, { message: 'm' } as never]), 'messages[1].clientId', /is required \(or token/);
+  it('answers a batch item naming both a client ID and a token, or neither, invalid', async () => {
+    const { results } = await client.sendMessages([{ clientId: 'a', token: 't', message: 'm' } as never, { message: 'm' } as never]);
+    expect(results[0]).toMatchObject({ clientId: 'a', status: 'invalid', error: { field: 'messages[0].token', message: expect.stringMatching(/together with clientId/) } });
+    expect(results[1]).toMatchObject({ clientId: '', status: 'invalid', error: { field: 'messages[1].clientId', message: expect.stringMatching(/is required \(or token/) } });
+    expect(calls).toBe(0);
+  });
+
+  it('refuses a malformed idempotency key on a send', async () => {
+    await expectInvalid(() => client.sendMessage('c', 'm', { idempotencyKey: '' }), 'idempotencyKey', /must not be empty/);
+    await expectInvalid(() => client.sendMessage('c', 'm', { idempotencyKey: 'k'.repeat(257) }), 'idempotencyKey', /at most 256/);
+    await expectInvalid(() => client.sendMessageToToken('t', 'm', { idempotencyKey: 'a b' }), 'idempotencyKey', /visible ASCII/);
+  });
+
+  it('refuses a bad deadline or signal on a call', async () => {
+    await expectInvalid(() => client.sendMessage('c', 'm', { deadlineMs: 0 }), 'deadlineMs', /milliseconds/);
+    await expectInvalid(() => client.getChannel('c', { signal: {} as AbortSignal }), 'signal', /AbortSignal/);
   });
 });

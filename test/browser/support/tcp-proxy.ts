@@ -10,6 +10,9 @@
  *   neither end notices by itself.
  * - `block()` / `unblock()`: while blocked, new connections are refused (reset), so a test can keep the
  *   network down while it sends.
+ * - `dropNextAnswers(n)`: the next n times the target writes to a connection, that write is thrown away
+ *   and the client's side is reset: the request arrived and was processed, its answer is lost (an HTTP
+ *   client sees a network error, as after a cut between request and answer).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +30,9 @@ export class TcpProxy {
   /** Sockets kept open but no longer forwarded (client-side cuts and freezes), closed by close(). */
   private readonly limbo = new Set<Socket>();
   private blocked = false;
+  private answersToDrop = 0;
+  /** Writes from the target thrown away by dropNextAnswers. */
+  droppedAnswers = 0;
 
   private constructor(
     private readonly server: Server,
@@ -60,6 +66,10 @@ export class TcpProxy {
 
   unblock(): void {
     this.blocked = false;
+  }
+
+  dropNextAnswers(count: number): void {
+    this.answersToDrop = count;
   }
 
   /** Drops every current connection on both sides; returns how many were cut. */
@@ -98,7 +108,6 @@ export class TcpProxy {
     this.live.clear();
     for (const pair of pairs) {
       pair.client.unpipe();
-      pair.upstream.unpipe();
       action(pair);
     }
     return pairs.length;
@@ -125,7 +134,23 @@ export class TcpProxy {
     const pair: Pair = { client, upstream };
     this.live.add(pair);
     client.pipe(upstream);
-    upstream.pipe(client);
+    // Forwarded by hand rather than piped, so that dropNextAnswers can intercept a write.
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.live.has(pair)) return;
+      if (this.answersToDrop > 0) {
+        this.answersToDrop -= 1;
+        this.droppedAnswers += 1;
+        this.live.delete(pair);
+        client.unpipe();
+        reset(client);
+        this.keepInLimbo(upstream);
+        return;
+      }
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
     // One side closing closes the other, as long as the pair is still forwarded.
     const closeBoth = (): void => {
       if (!this.live.delete(pair)) return;
