@@ -44,4 +44,15 @@ describe.each(TEST_TRANSPORTS)('request head limits (%s transport)', (transport)
     expect(missing.answers[0]!.status).toBe(404);
     expect(Number(missing.answers[0]!.headers['content-length'])).toBeGreaterThan(0);
   });
+
+  it('serves requests that ask for an h2c upgrade as ordinary ones (Java’s HttpClient asks on every request)', async () => {
+    const h2c = ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA'];
+    const body = JSON.stringify({ clientId: `h2c-${transport}` });
+    const post = [`POST /v1/channels HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${node.apiKey}`, 'Content-Type: application/json', `Content-Length: ${body.length}`, ...h2c, '', body].join('\r\n');
+    const del = [`DELETE /v1/channels/h2c-${transport} HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${node.apiKey}`, ...h2c, '', ''].join('\r\n');
+    const health = ['GET /healthz HTTP/1.1', 'Host: localhost', ...h2c, '', ''].join('\r\n');
+    expect((await rawHttp(node.port, health)).answers[0]?.status).toBe(200);
+    expect((await rawHttp(node.port, post)).answers[0]?.status).toBe(201);
+    expect((await rawHttp(node.port, del)).answers[0]?.status).toBe(204);
+  });
 });

@@ -1,5 +1,6 @@
 /** HttpExchange over node:http's request/response pair. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { HttpExchange } from '../transport.js';
 import { peerAddress } from './peer-address.js';
 
@@ -14,6 +15,8 @@ export class NodeExchange implements HttpExchange {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly params: string[],
+    /** The body when it is not `req` itself (a request node:http handed over as an upgrade). */
+    private readonly body: Readable = req,
   ) {
     this.method = (req.method ?? 'GET').toUpperCase();
     const url = req.url ?? '/';
@@ -52,10 +55,10 @@ export class NodeExchange implements HttpExchange {
   }
 
   onData(handler: (chunk: Buffer, isLast: boolean) => void): void {
-    this.req.on('data', (chunk: Buffer) => {
+    this.body.on('data', (chunk: Buffer) => {
       if (!this.finished) handler(chunk, false);
     });
-    this.req.once('end', () => {
+    this.body.once('end', () => {
       if (!this.finished) handler(Buffer.alloc(0), true);
     });
   }
@@ -74,7 +77,7 @@ export class NodeExchange implements HttpExchange {
     // A body not read to its end is not drained either: the connection closes after the answer.
     if (closeConnection || !this.req.complete) res.setHeader('connection', 'close');
     // Always a Content-Length (as uWS): HTTP/1.0 clients then need not wait for the close.
-    res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    if (status !== 204 && status !== 304) res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     res.end(body);
   }
 }

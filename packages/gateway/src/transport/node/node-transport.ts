@@ -4,8 +4,9 @@
  * uWS: a frame past the payload limit closes with 1009 (ws does), a send past the backpressure limit is
  * dropped, a socket silent for the idle timeout is closed after automatic pings.
  */
-import { STATUS_CODES, createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { STATUS_CODES, ServerResponse, createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { INTERNAL_ERROR_BODY, JSON_HEADERS, type TransportOptions } from '../internal-error.js';
 import { MAX_REQUEST_HEADER_BYTES, requestHeadProblem } from '../request-head-limits.js';
@@ -35,20 +36,7 @@ export class NodeTransport implements Transport {
     this.build = `node:http@${process.versions.node}+ws@${wsVersion}`;
     this.server = createServer({ noDelay: true, headersTimeout: HTTP_IDLE_TIMEOUT_MS, keepAliveTimeout: HTTP_IDLE_TIMEOUT_MS, maxHeaderSize: MAX_REQUEST_HEADER_BYTES });
     this.server.timeout = HTTP_IDLE_TIMEOUT_MS;
-    this.server.on('request', (req, res) => {
-      const match = this.routes.match((req.method ?? '').toUpperCase(), (req.url ?? '/').split('?')[0]!);
-      const exchange = new NodeExchange(req, res, match?.params ?? []);
-      try {
-        if (!match) throw new Error('no route (the gateway always mounts a catch-all)');
-        // node:http itself refuses a repeated Content-Length (400) and heads over 16 KiB (431).
-        const refused = requestHeadProblem((visit) => exchange.forEachHeader(visit));
-        if (refused) return exchange.respond(refused.status, JSON_HEADERS, refused.body, true);
-        match.handler(exchange);
-      } catch (error) {
-        this.options.onError(error, `${exchange.method} ${exchange.path}`);
-        exchange.respond(500, JSON_HEADERS, INTERNAL_ERROR_BODY, true);
-      }
-    });
+    this.server.on('request', (req, res) => this.serve(req, res));
     // node:http hands CONNECT to this event and closes the connection unanswered when nobody listens.
     this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
       socket.on('error', () => socket.destroy());
@@ -56,10 +44,57 @@ export class NodeTransport implements Transport {
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
+      // Any Upgrade header lands here, e.g. Java's HttpClient asking for `h2c` on every request: only a
+      // WebSocket upgrade is one; the rest are ordinary requests, served as uWS serves them.
+      if (!/^websocket$/i.test(String(req.headers.upgrade ?? '').trim())) return this.serveDetached(req, socket as Socket, head);
       const path = (req.url ?? '/').split('?')[0];
       if (!this.upgradeHandler || path !== this.socketPath) return refuseUpgrade(socket, 404, 'no WebSocket endpoint here');
       this.upgradeHandler(req, socket, head);
     });
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse, body?: Readable): void {
+    const match = this.routes.match((req.method ?? '').toUpperCase(), (req.url ?? '/').split('?')[0]!);
+    const exchange = new NodeExchange(req, res, match?.params ?? [], body);
+    try {
+      if (!match) throw new Error('no route (the gateway always mounts a catch-all)');
+      // node:http itself refuses a repeated Content-Length (400) and heads over 16 KiB (431).
+      const refused = requestHeadProblem((visit) => exchange.forEachHeader(visit));
+      if (refused) return exchange.respond(refused.status, JSON_HEADERS, refused.body, true);
+      match.handler(exchange);
+    } catch (error) {
+      this.options.onError(error, `${exchange.method} ${exchange.path}`);
+      exchange.respond(500, JSON_HEADERS, INTERNAL_ERROR_BODY, true);
+    }
+  }
+
+  /**
+   * Serves a request node:http handed over as an upgrade (its parser has let go of the socket): an answer
+   * on a ServerResponse bound to the socket, and the connection closed after the answer.
+   */
+  private serveDetached(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => socket.end());
+    // node has ended `req` without its body: the body (Content-Length only) is read off the socket here.
+    const body = new PassThrough();
+    let left = Number(req.headers['content-length'] ?? 0) || 0;
+    const feed = (chunk: Buffer) => {
+      const part = chunk.subarray(0, left);
+      left -= part.length;
+      if (part.length > 0) body.write(part);
+      if (left <= 0) {
+        socket.off('data', feed);
+        body.end();
+      }
+    };
+    if (left <= 0) body.end();
+    else {
+      if (head.length > 0) feed(head);
+      if (left > 0) socket.on('data', feed);
+    }
+    this.serve(req, res, body);
   }
 
   private socketPath = '';
