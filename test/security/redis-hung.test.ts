@@ -71,7 +71,7 @@ describeSecurity(
         expect(entries.filter((entry) => entry.msg === 'redis unhealthy').length).toBe(1);
         expect(entries.filter((entry) => entry.msg === 'redis healthy again').length).toBe(1);
         // The outage is logged once, by the store health: nothing per request or per socket.
-        const perRequest = ['request failed', 'token lookup failed', 'attach failed', 'hello failed', 'detach failed; will retry'];
+        const perRequest = ['request failed', 'token lookup failed', 'attach failed', 'hello failed', 'detach failed; will retry', 'presence loop failed'];
         expect(entries.filter((entry) => perRequest.includes(String(entry.msg)))).toEqual([]);
       }
       expect((await t.api('POST', `/v1/channels/${clientId}/messages`, { message: 'after' })).status).toBe(202);

@@ -49,12 +49,15 @@ export class RedisStoreHealth implements StoreHealth {
   private state: StoreUnavailable | undefined;
   private readonly timer: NodeJS.Timeout;
   private probing = false;
+  private connectedOnce = false;
 
   constructor(
     private readonly redis: Redis,
     private readonly probeKey: string,
     private readonly logger: Logger,
   ) {
+    this.connectedOnce = redis.status === 'ready';
+    redis.on('ready', () => (this.connectedOnce = true));
     this.timer = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);
     this.timer.unref();
   }
@@ -70,7 +73,11 @@ export class RedisStoreHealth implements StoreHealth {
 
   private async probe(): Promise<void> {
     if (this.probing) return;
-    if (this.redis.status !== 'ready') return this.set('unreachable');
+    if (this.redis.status !== 'ready') {
+      // Still connecting at start-up is not an outage to log (readiness fails meanwhile all the same).
+      if (this.connectedOnce) this.set('unreachable');
+      return;
+    }
     this.probing = true;
     try {
       await this.redis.set(this.probeKey, '1', 'PX', PROBE_INTERVAL_MS * 10);
@@ -86,7 +93,11 @@ export class RedisStoreHealth implements StoreHealth {
     if (state === this.state) return;
     const was = this.state;
     this.state = state;
-    if (state) this.logger.warn({ reason: READABLE_REASON[state], err: error instanceof Error ? error.message : undefined }, 'redis unhealthy');
+    const err = error instanceof Error ? error.message : undefined;
+    // One warning when an outage starts; a change of cause within it (silent, then disconnected) is info,
+    // at most one a probe (a second).
+    if (state && !was) this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unhealthy');
+    else if (state && was) this.logger.info({ reason: READABLE_REASON[state], was: READABLE_REASON[was], err }, 'redis still unhealthy');
     else if (was) this.logger.info({ was: READABLE_REASON[was] }, 'redis healthy again');
   }
 }

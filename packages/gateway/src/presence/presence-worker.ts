@@ -4,6 +4,7 @@
  * interval and never overlaps itself; every failure is logged and counted, none stops the loops.
  */
 import type { ChannelStore } from '../channels/channel-store.js';
+import { isStoreOutage } from '../channels/store-health.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
@@ -84,7 +85,8 @@ export class PresenceWorker {
     try {
       await work();
     } catch (error) {
-      this.deps.logger.warn({ err: (error as Error).message, loop: name }, 'presence loop failed');
+      // A Redis outage is logged once by the store health, not by every loop on every tick.
+      if (!isStoreOutage(error)) this.deps.logger.warn({ err: (error as Error).message, loop: name }, 'presence loop failed');
     } finally {
       this.busy.delete(name);
     }

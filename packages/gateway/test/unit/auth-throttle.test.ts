@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AUTH_WINDOW_MS, FailedAuthThrottle } from '../src/http/auth-throttle.js';
-import { LogBudget } from '../src/log-budget.js';
+import { AUTH_WINDOW_MS, FailedAuthThrottle } from '../../src/http/auth-throttle.js';
+import { LogBudget } from '../../src/log-budget.js';
 
 describe('failed API-key attempts per address', () => {
   it('refuses an address that reached the limit until its minute is over, others unaffected', () => {

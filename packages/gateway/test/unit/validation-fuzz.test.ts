@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { HttpApiError } from '../src/http/api-error.js';
-import { parseJsonBody } from '../src/http/json-body.js';
-import { parseBatch, parseCreateChannel, parsePathClientId, parsePresenceQuery, parseSendMessage } from '../src/http/validation.js';
-import { fuzzRuns, FUZZ_SEED } from '../../../test/support/fuzz.js';
+import { HttpApiError } from '../../src/http/api-error.js';
+import { parseJsonBody } from '../../src/http/json-body.js';
+import { parseBatch, parseCreateChannel, parsePathClientId, parsePresenceQuery, parseSendMessage } from '../../src/http/validation.js';
+import { fuzzRuns, FUZZ_SEED } from '../../../../test/support/fuzz.js';
 
 const settings = { seed: FUZZ_SEED, numRuns: fuzzRuns(2_000) };
 
