@@ -261,3 +261,12 @@ export function configWith(overrides: Partial<GatewayConfig>): GatewayConfig {
   const { config } = loadConfig({});
   return { ...config, ...overrides };
 }
+
+/** Every setting's variable name and default (undefined: unset unless given), for `channel-gateway --help`. */
+export function settingDefaults(): Array<{ variable: string; default: string | undefined }> {
+  return Object.entries(schema.shape).map(([key, setting]) => {
+    const parsed = setting.safeParse(undefined);
+    const value: unknown = parsed.success ? parsed.data : undefined;
+    return { variable: `${PREFIX}${key}`, default: value === undefined ? undefined : String(value) };
+  });
+}
