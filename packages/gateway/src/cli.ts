@@ -8,7 +8,7 @@ import { settingDefaults } from './config.js';
 
 interface PackageJson {
   version: string;
-  homepage?: string;
+  repository?: { url?: string };
 }
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as PackageJson;
@@ -39,11 +39,16 @@ function help(): string {
     '',
     'Settings are environment variables, checked at start-up (a bad one stops the node, naming it).',
     'Without CG_REDIS_URL the node runs alone with in-memory stores; without CG_API_KEYS it prints a',
-    'generated key. What each setting means: the Configuration table in the README',
-    `(${pkg.homepage ?? 'README.md'}).`,
+    `generated key. What each setting means: ${configurationDocs()}`,
     '',
     `  ${'variable'.padEnd(width)}  default`,
     ...lines,
     '',
   ].join('\n');
+}
+
+/** The README's Configuration table, on the repository's web page when package.json names it. */
+function configurationDocs(): string {
+  const repository = pkg.repository?.url?.replace(/^git\+/, '').replace(/\.git$/, '');
+  return repository ? `${repository}#configuration` : 'the Configuration table in the README';
 }
