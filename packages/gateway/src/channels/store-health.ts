@@ -47,6 +47,9 @@ export const PROBE_INTERVAL_MS = 1_000;
  */
 export class RedisStoreHealth implements StoreHealth {
   private state: StoreUnavailable | undefined;
+  private everHealthy = false;
+  /** The current outage began before Redis ever answered (a node started before its Redis). */
+  private startingUp = false;
   private readonly timer: NodeJS.Timeout;
   private probing = false;
 
@@ -75,6 +78,7 @@ export class RedisStoreHealth implements StoreHealth {
     try {
       await this.redis.set(this.probeKey, '1', 'PX', PROBE_INTERVAL_MS * 10);
       this.set(undefined);
+      this.everHealthy = true;
     } catch (error) {
       this.set(storeUnavailableBecause(error) ?? 'unreachable', error);
     } finally {
@@ -86,7 +90,13 @@ export class RedisStoreHealth implements StoreHealth {
     if (state === this.state) return;
     const was = this.state;
     this.state = state;
-    if (state) this.logger.warn({ reason: READABLE_REASON[state], err: error instanceof Error ? error.message : undefined }, 'redis unhealthy');
-    else if (was) this.logger.info({ was: READABLE_REASON[was] }, 'redis healthy again');
+    const err = error instanceof Error ? error.message : undefined;
+    // A node started before its Redis (a compose file, a Redis still booting) is not broken: say what happens.
+    if (state === 'unreachable' && !this.everHealthy) {
+      this.startingUp = true;
+      this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unavailable at start-up: not ready until it answers (retrying)');
+    } else if (state) this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unhealthy');
+    else if (was) this.logger.info({ was: READABLE_REASON[was] }, this.startingUp ? 'redis healthy' : 'redis healthy again');
+    if (!state) this.startingUp = false;
   }
 }

@@ -100,33 +100,14 @@ function connectRedis(config: GatewayConfig): Redis {
   });
 }
 
-/**
- * An outage (or a Redis not up yet at start-up) produces an error per reconnect attempt, and ioredis keeps
- * reconnecting by itself: one warning when Redis stops answering, one line when it answers again, and
- * only the counter in between. No stack trace: the message says all an operator can act on.
- */
-function logReachability(redis: Redis, metrics: GatewayMetrics, logger: Logger): void {
-  let everReady = false;
-  let down = false;
-  redis.on('error', (error: Error) => {
-    metrics.redisErrors.inc();
-    // Connected and still an error (rare: not about reachability): worth a line of its own.
-    if (redis.status === 'ready') return logger.warn({ err: error.message }, 'redis error');
-    if (down) return logger.debug({ err: error.message }, 'redis still unreachable');
-    down = true;
-    const when = everReady ? 'redis unreachable' : 'redis unreachable at start-up';
-    logger.warn({ err: error.message }, `${when}: not ready until it answers (retrying)`);
-  });
-  redis.on('ready', () => {
-    if (down || !everReady) logger.info(down ? 'redis reachable' : 'redis connected');
-    everReady = true;
-    down = false;
-  });
-}
-
 export function createRedisStores(config: GatewayConfig, metrics: GatewayMetrics, logger: Logger): Stores {
   const redis = connectRedis(config);
-  logReachability(redis, metrics, logger);
+  redis.on('error', (error: Error) => {
+    metrics.redisErrors.inc();
+    // An outage (or a Redis not up yet at start-up) gives an error per reconnect attempt while ioredis keeps
+    // reconnecting by itself: the store health logs its start and its end once each; these only count.
+    logger.debug({ err: error.message }, 'redis connection error');
+  });
   const keys = redisKeys(config.keyPrefix);
   const tokens = new RedisTokenStore(redis, keys);
   const inbox = new RedisNodeInbox(redis, keys, () => metrics.redisErrors.inc());
