@@ -104,9 +104,10 @@ serve_check() {
   wait_for 60 "the gateway ($label) to listen" grep -q '"msg":"listening"' "$log" || { cat "$log"; exit 1; }
   local port loaded
   port=$(grep '"msg":"listening"' "$log" | grep -o '"port":[0-9]*' | cut -d: -f2)
-  loaded=$(grep -m 1 'uWebSockets.js loaded' "$log")
+  # The "listening" line names the transport and, for uws, the build that loaded (CG_TRANSPORT=auto).
+  loaded=$(grep -m 1 '"msg":"listening"' "$log")
   echo "log: $loaded"
-  grep -q '"build":"@btc-vision/uwebsockets.js@' <<<"$loaded" || { echo "prove-image.sh: the official uWS build did not load ($label)" >&2; exit 1; }
+  grep -q '"transport":"uws","build":"@btc-vision/uwebsockets.js@' <<<"$loaded" || { echo "prove-image.sh: the official uWS build did not load ($label)" >&2; exit 1; }
   ! grep -q 'Falling back' "$log" || { echo 'prove-image.sh: the fork fell back to its JS emulation' >&2; exit 1; }
   echo "official build loaded; no 'Falling back'. listening on 127.0.0.1:$port"
   wait_for 20 '/readyz' curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz"
@@ -161,11 +162,11 @@ else
   step 'arm64: skipped (apt-get install qemu-user-static to run it emulated)'
 fi
 
-step 'for contrast: the same /app on this host (Debian 12, glibc 2.36) with its Node'
+step 'for contrast: the same /app on this host (Debian 12, glibc 2.36) with its Node: no official build'
 contrast=$WORK/host.log
 CG_HOST=127.0.0.1 CG_PORT=0 CG_API_KEYS=$API_KEY timeout 20 node "$ROOT/app/dist/main.js" >"$contrast" 2>&1 &
 PIDS+=($!)
 wait_for 20 'the host gateway' grep -q '"msg":"listening"' "$contrast" || true
-echo "log: $(grep -m 1 'uWebSockets.js loaded' "$contrast" | cut -c1-400)"
+echo "log: $(grep -m 1 '"msg":"listening"' "$contrast" | cut -c1-400)"
 
 step "done: Debian 13 + Node ${NODE_MAJORS[*]} load the official uWebSockets.js build and serve"
