@@ -25,9 +25,10 @@ const Redis = loadIoredis();
 const probe = new Redis(`redis://127.0.0.1:${redisPort}`);
 const used = async () => Number((await probe.info('memory')).match(/used_memory:(\d+)/)[1]);
 
+const API_KEY = 'bench-memory-key-0123456789';
 const gwPort = await freePort();
 const gateway = spawn(process.execPath, [GATEWAY_MAIN], {
-  env: { ...process.env, CG_PORT: String(gwPort), CG_HOST: '127.0.0.1', CG_REDIS_URL: `redis://127.0.0.1:${redisPort}`, CG_API_KEYS: 'k', CG_NODE_ID: 'mem', CG_CONNECTS_PER_SECOND_PER_IP: '1000000' },
+  env: { ...process.env, CG_PORT: String(gwPort), CG_HOST: '127.0.0.1', CG_REDIS_URL: `redis://127.0.0.1:${redisPort}`, CG_API_KEYS: API_KEY, CG_NODE_ID: 'mem', CG_CONNECTS_PER_SECOND_PER_IP: '1000000' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 children.push(gateway);
@@ -40,7 +41,7 @@ for (let i = 0; i < clients; i += 200) {
     Array.from({ length: Math.min(200, clients - i) }, (_, j) =>
       fetch(`http://127.0.0.1:${gwPort}/v1/channels`, {
         method: 'POST',
-        headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ clientId: `client-${i + j}` }),
       }).then((r) => r.json()),
     ),

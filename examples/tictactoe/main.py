@@ -3,7 +3,7 @@
 The only change a GAE app needs is the import (``from channel_gateway import channel``) and two settings;
 this port also swaps webapp for ``http.server`` and the Datastore for memory, so it runs anywhere::
 
-    CHANNEL_GATEWAY_URL=http://localhost:8080 CHANNEL_GATEWAY_API_KEY=secret \\
+    CHANNEL_GATEWAY_URL=http://localhost:8080 CHANNEL_GATEWAY_API_KEY=tictactoe-key-0123456789 \\
     CHANNEL_GATEWAY_WEBHOOK_SECRET=0123456789abcdef python3 examples/tictactoe/main.py
 
 Settings (environment): ``PORT`` (default 8090; 0 picks a free one), ``HOST`` (127.0.0.1), and

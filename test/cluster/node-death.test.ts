@@ -7,7 +7,7 @@ import { gatewayApi, startGatewayProcess, uniqueKeyPrefix, type GatewayHandle } 
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 import { WebhookReceiver } from '../../packages/gateway/test/support/webhook-receiver.js';
 
-const API_KEY = 'node-death-key';
+const API_KEY = 'node-death-test-key';
 const SECRET = 'node-death-webhook-secret';
 const HEARTBEAT_MS = 300;
 const NODE_TIMEOUT_MS = 1_500;

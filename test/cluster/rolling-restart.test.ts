@@ -9,7 +9,7 @@ import { Channel, type Socket } from '@channel-gateway/client';
 import { gatewayApi, getFreePort, startGatewayProcess, startHaproxy, uniqueKeyPrefix, waitFor, type GatewayHandle, type LoadBalancer } from '../support/index.js';
 import { WebhookReceiver } from '../../packages/gateway/test/support/webhook-receiver.js';
 
-const API_KEY = 'rolling-key';
+const API_KEY = 'rolling-restart-key';
 const SECRET = 'rolling-webhook-secret';
 const CLIENTS = 20;
 

@@ -8,7 +8,7 @@ import { redisKeys } from '@channel-gateway/protocol';
 import { gatewayApi, redisCommand, redisUrlAt as url, startGatewayProcess, startSentinelRedis, uniqueKeyPrefix, waitFor, type GatewayHandle, type SentinelRedis } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 
-const API_KEY = 'sentinel-key';
+const API_KEY = 'sentinel-failover-key';
 
 /** The replication offset a server has processed (master and replica both report it). */
 async function replicationOffset(port: number): Promise<number> {

@@ -10,7 +10,7 @@ import { CloseCode } from '@channel-gateway/protocol';
 import { gatewayApi, startGatewayProcess, uniqueKeyPrefix, waitFor, type GatewayHandle } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 
-const API_KEY = 'takeover-key';
+const API_KEY = 'takeover-test-key-01';
 
 /** Freezes or thaws a node's process (SIGSTOP/SIGCONT): alive and subscribed as far as Redis knows, but silent. */
 function signal(node: GatewayHandle, name: 'SIGSTOP' | 'SIGCONT'): void {

@@ -35,14 +35,14 @@ describe('startGatewayProcess (against a fake gateway)', () => {
 
   it('gives each node its own prefix, and honours explicit settings', async () => {
     const [a, b] = await Promise.all([
-      startGatewayProcess({ main, redisUrl: null, nodeId: 'node-a', apiKey: 'key-a' }),
+      startGatewayProcess({ main, redisUrl: null, nodeId: 'node-a', apiKey: 'key-a-0123456789abcdef' }),
       startGatewayProcess({ main, redisUrl: 'redis://127.0.0.1:1', keyPrefix: 'custom:' }),
     ]);
     try {
       expect(a.keyPrefix).not.toBe(b.keyPrefix);
       const envA = (await (await fetch(a.httpUrl)).json()) as Record<string, string>;
       const envB = (await (await fetch(b.httpUrl)).json()) as Record<string, string>;
-      expect(envA).toMatchObject({ CG_NODE_ID: 'node-a', CG_API_KEYS: 'key-a' });
+      expect(envA).toMatchObject({ CG_NODE_ID: 'node-a', CG_API_KEYS: 'key-a-0123456789abcdef' });
       expect(envA.CG_REDIS_URL).toBeUndefined();
       expect(envB).toMatchObject({ CG_REDIS_URL: 'redis://127.0.0.1:1', CG_KEY_PREFIX: 'custom:' });
     } finally {

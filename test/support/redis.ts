@@ -39,6 +39,8 @@ export interface StartRedisOptions {
   redisServerPath?: string;
   /** Extra redis-server arguments (spawned and container modes), e.g. ['--maxmemory', '10mb']. */
   extraArgs?: string[];
+  /** Spawned mode: this port rather than a free one (a server started where a client already waits). */
+  port?: number;
 }
 
 const READY_LINE = /Ready to accept connections/;
@@ -160,8 +162,10 @@ async function startSpawned(options: StartRedisOptions): Promise<RedisHandle> {
   const dir = await mkdtemp(join(tmpdir(), 'cg-redis-'));
   let lastError: Error | undefined;
 
-  for (let attempt = 1; attempt <= SPAWN_ATTEMPTS; attempt++) {
-    const port = await getFreePort();
+  // A given port is tried once: if it is taken, another one would not be what the caller asked for.
+  const attempts = options.port === undefined ? SPAWN_ATTEMPTS : 1;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const port = options.port ?? (await getFreePort());
     const proc = spawnProcess(
       binary,
       [

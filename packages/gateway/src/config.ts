@@ -15,6 +15,21 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 const list = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+/** Keys are compared as given; a short one can be guessed. The generated development key is 32 characters. */
+export const MIN_API_KEY_LENGTH = 16;
+const redisUrl = z
+  .string()
+  .url()
+  .refine((value) => /^rediss?:\/\//i.test(value), 'must start with redis:// or rediss:// (TLS)');
+const apiKeyList = list.superRefine((keys, context) => {
+  // By position, never by value: the message goes to logs.
+  keys.forEach((key, index) => {
+    // A placeholder gets its own, plainer message after parsing.
+    if (key.length < MIN_API_KEY_LENGTH && !PLACEHOLDER_API_KEYS.has(key)) {
+      context.addIssue({ code: 'custom', message: `key ${index + 1} of ${keys.length} has ${key.length} characters; at least ${MIN_API_KEY_LENGTH}` });
+    }
+  });
+});
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** Each key is the variable name without the prefix; defaults are documented in README.md. */
@@ -23,7 +38,7 @@ const schema = z.object({
   PORT: integer(0, 65_535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   /** redis://, rediss:// (TLS) URL, with ACL user and password if needed. Unset: in-memory stores, one node. */
-  REDIS_URL: z.string().url().optional(),
+  REDIS_URL: redisUrl.optional(),
   /**
    * Comma-separated Sentinel addresses (host:port). Set: the master named REDIS_SENTINEL_MASTER is found
    * through them and followed across failovers; REDIS_URL then only gives user, password, TLS and db.
@@ -38,7 +53,7 @@ const schema = z.object({
    */
   REDIS_COMMAND_TIMEOUT_MS: integer(100, 60_000).default(2_000),
   /** Comma-separated API keys accepted as `Authorization: Bearer <key>`. Unset: one is generated and printed. */
-  API_KEYS: list.optional(),
+  API_KEYS: apiKeyList.optional(),
   /**
    * Failed API-key attempts one address may make per minute; beyond them it gets 429 until the minute is
    * over. 0 turns the throttle off.
@@ -245,4 +260,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function configWith(overrides: Partial<GatewayConfig>): GatewayConfig {
   const { config } = loadConfig({});
   return { ...config, ...overrides };
+}
+
+/** Every setting's variable name and default (undefined: unset unless given), for `channel-gateway --help`. */
+export function settingDefaults(): Array<{ variable: string; default: string | undefined }> {
+  return Object.entries(schema.shape).map(([key, setting]) => {
+    const parsed = setting.safeParse(undefined);
+    const value: unknown = parsed.success ? parsed.data : undefined;
+    return { variable: `${PREFIX}${key}`, default: value === undefined ? undefined : String(value) };
+  });
 }

@@ -73,6 +73,7 @@ export class GatewayNode {
       clock: this.clock,
       metrics: this.metrics,
       logger: this.logger,
+      storesReachable: () => this.stores.isReachable(),
     });
   }
 
@@ -99,11 +100,10 @@ export class GatewayNode {
       onMessage: (message) => this.registry.dispatch(message),
       onResubscribed: () => {
         const sockets = this.registry.resyncAll();
-        this.logger.warn({ sockets }, 'inbox subscription was interrupted: sockets told to resume');
+        if (sockets > 0) this.logger.warn({ sockets }, 'inbox subscription was interrupted: sockets told to resume');
       },
     });
-    await this.presence.releasePreviousRun();
-    this.presence.start();
+    await this.presence.start(); // releases the previous run first; retried until Redis answers
 
     this.sockets.mount(transport);
     const service = new ChannelService(this.stores.tokens, this.stores.channels, this.clock, this.metrics);
@@ -152,6 +152,7 @@ export class GatewayNode {
     const storesNotReady = this.stores.notReadyBecause();
     if (storesNotReady) return storesNotReady;
     if (!this.stores.inbox.isLive()) return 'inbox subscription not live';
+    if (!this.presence.started) return 'releasing the previous run';
     return undefined;
   }
 

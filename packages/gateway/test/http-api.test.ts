@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES } from '@channel-gateway/protocol';
-import { startTestGateway, type TestGateway } from './support/in-process-gateway.js';
+import { API_KEY, startTestGateway, type TestGateway } from './support/in-process-gateway.js';
 import { TEST_TRANSPORTS } from './support/transports.js';
 
 describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
@@ -84,7 +84,7 @@ describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
   it('refuses an oversized body with 413, declared or streamed', async () => {
     const declared = await fetch(gateway.httpUrl + '/v1/channels/x/messages', {
       method: 'POST',
-      headers: { authorization: 'Bearer test-key', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ message: 'x'.repeat(100 * 1024) }),
     });
     expect(declared.status).toBe(413);
@@ -96,7 +96,7 @@ describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
     });
     const streamed = await fetch(gateway.httpUrl + '/v1/messages', {
       method: 'POST',
-      headers: { authorization: 'Bearer test-key', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       body: chunks,
       duplex: 'half',
     } as RequestInit);

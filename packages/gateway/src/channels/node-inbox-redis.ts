@@ -47,8 +47,7 @@ export class RedisNodeInbox implements NodeInbox {
     });
     // After a reconnect ioredis replays SUBSCRIBE itself; subscribing again (a no-op for Redis) gives us
     // the moment the subscription is certainly back, after which a resumed socket misses nothing.
-    subscriber.on('ready', () => {
-      if (!interrupted) return;
+    const resubscribe = () =>
       subscriber.subscribe(channel).then(
         () => {
           if (subscriber !== this.subscriber) return; // closed meanwhile
@@ -58,9 +57,18 @@ export class RedisNodeInbox implements NodeInbox {
         },
         () => undefined, // dropped again: the next 'ready' retries
       );
+    subscriber.on('ready', () => {
+      if (interrupted) void resubscribe();
     });
-    await subscriber.subscribe(channel);
-    this.subscribed = true;
+    try {
+      await subscriber.subscribe(channel);
+      this.subscribed = true;
+    } catch {
+      // Redis not reachable yet (a node started before its Redis): the first 'ready' subscribes, as after
+      // an outage. Until then isLive() is false, so the node is not ready.
+      interrupted = true;
+      if (subscriber.status === 'ready') void resubscribe(); // it came up while the attempt was failing
+    }
   }
 
   isLive(): boolean {

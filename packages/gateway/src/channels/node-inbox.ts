@@ -36,7 +36,10 @@ export interface InboxHandler {
 export interface NodeInbox {
   /** Sends to a node's inbox; resolves to whether some node was subscribed to receive it. */
   publish(nodeId: string, message: InboxMessage): Promise<boolean>;
-  /** Starts receiving this node's messages. Call once. */
+  /**
+   * Starts receiving this node's messages. Call once. Resolves once subscribed, or once the first attempt
+   * failed (the store is unreachable): the subscription is then made as soon as it answers (isLive tells).
+   */
   subscribe(nodeId: string, handler: InboxHandler): Promise<void>;
   /** True while the subscription is in place (part of /readyz). */
   isLive(): boolean;

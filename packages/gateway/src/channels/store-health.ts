@@ -47,9 +47,14 @@ export const PROBE_INTERVAL_MS = 1_000;
  */
 export class RedisStoreHealth implements StoreHealth {
   private state: StoreUnavailable | undefined;
+  private everHealthy = false;
+  /** The current outage began before Redis ever answered (a node started before its Redis). */
+  private startingUp = false;
   private readonly timer: NodeJS.Timeout;
   private probing = false;
   private connectedOnce = false;
+  /** A connection attempt failed before the first one succeeded (not merely slow): Redis is not there. */
+  private refusedBeforeReady = false;
 
   constructor(
     private readonly redis: Redis,
@@ -58,6 +63,9 @@ export class RedisStoreHealth implements StoreHealth {
   ) {
     this.connectedOnce = redis.status === 'ready';
     redis.on('ready', () => (this.connectedOnce = true));
+    redis.on('error', () => {
+      if (!this.connectedOnce) this.refusedBeforeReady = true;
+    });
     this.timer = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);
     this.timer.unref();
   }
@@ -74,14 +82,16 @@ export class RedisStoreHealth implements StoreHealth {
   private async probe(): Promise<void> {
     if (this.probing) return;
     if (this.redis.status !== 'ready') {
-      // Still connecting at start-up is not an outage to log (readiness fails meanwhile all the same).
-      if (this.connectedOnce) this.set('unreachable');
+      // A first connection that is only slow (a loaded start) is not an outage to log; readiness fails
+      // meanwhile all the same. One that was refused is: the start-up line says the node waits for Redis.
+      if (this.connectedOnce || this.refusedBeforeReady) this.set('unreachable');
       return;
     }
     this.probing = true;
     try {
       await this.redis.set(this.probeKey, '1', 'PX', PROBE_INTERVAL_MS * 10);
       this.set(undefined);
+      this.everHealthy = true;
     } catch (error) {
       this.set(storeUnavailableBecause(error) ?? 'unreachable', error);
     } finally {
@@ -94,10 +104,12 @@ export class RedisStoreHealth implements StoreHealth {
     const was = this.state;
     this.state = state;
     const err = error instanceof Error ? error.message : undefined;
-    // One warning when an outage starts; a change of cause within it (silent, then disconnected) is info,
-    // at most one a probe (a second).
-    if (state && !was) this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unhealthy');
-    else if (state && was) this.logger.info({ reason: READABLE_REASON[state], was: READABLE_REASON[was], err }, 'redis still unhealthy');
-    else if (was) this.logger.info({ was: READABLE_REASON[was] }, 'redis healthy again');
+    // A node started before its Redis (a compose file, a Redis still booting) is not broken: say what happens.
+    if (state === 'unreachable' && !this.everHealthy) {
+      this.startingUp = true;
+      this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unavailable at start-up: not ready until it answers (retrying)');
+    } else if (state) this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unhealthy');
+    else if (was) this.logger.info({ was: READABLE_REASON[was] }, this.startingUp ? 'redis healthy' : 'redis healthy again');
+    if (!state) this.startingUp = false;
   }
 }

@@ -102,14 +102,11 @@ function connectRedis(config: GatewayConfig): Redis {
 
 export function createRedisStores(config: GatewayConfig, metrics: GatewayMetrics, logger: Logger): Stores {
   const redis = connectRedis(config);
-  let lastErrorLog = 0;
   redis.on('error', (error: Error) => {
     metrics.redisErrors.inc();
-    // A Redis outage produces an error per reconnect attempt; one log line a second is enough.
-    if (Date.now() - lastErrorLog > 1000) {
-      lastErrorLog = Date.now();
-      logger.warn({ err: error.message }, 'redis error');
-    }
+    // An outage (or a Redis not up yet at start-up) gives an error per reconnect attempt while ioredis keeps
+    // reconnecting by itself: the store health logs its start and its end once each; these only count.
+    logger.debug({ err: error.message }, 'redis connection error');
   });
   const keys = redisKeys(config.keyPrefix);
   const tokens = new RedisTokenStore(redis, keys);

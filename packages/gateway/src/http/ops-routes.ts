@@ -12,8 +12,10 @@ export interface Readiness {
 
 export function opsRoutes(metrics: GatewayMetrics, readiness: Readiness): Hono {
   const ops = new Hono();
-  const jsapi = readOptional(() => new URL(import.meta.resolve('@channel-gateway/client/jsapi')));
-  const openapi = readOptional(() => new URL('../../../../docs/openapi.yaml', import.meta.url));
+  // dist/assets is what the published package carries (build-assets.mjs); run from src/ in this repository
+  // (tests), the same files are read where they are made.
+  const jsapi = readFirst(new URL('../assets/jsapi.js', import.meta.url), () => new URL(import.meta.resolve('@channel-gateway/client/jsapi')));
+  const openapi = readFirst(new URL('../assets/openapi.yaml', import.meta.url), () => new URL('../../../../docs/openapi.yaml', import.meta.url));
 
   ops.get('/healthz', (c) => c.json({ status: 'ok' }));
   ops.get('/readyz', (c) => {
@@ -32,10 +34,13 @@ export function opsRoutes(metrics: GatewayMetrics, readiness: Readiness): Hono {
   return ops;
 }
 
-function readOptional(locate: () => URL): string | undefined {
-  try {
-    return readFileSync(locate(), 'utf8');
-  } catch {
-    return undefined;
+function readFirst(...locations: Array<URL | (() => URL)>): string | undefined {
+  for (const location of locations) {
+    try {
+      return readFileSync(typeof location === 'function' ? location() : location, 'utf8');
+    } catch {
+      // not there (or the package is not installed): try the next one
+    }
   }
+  return undefined;
 }

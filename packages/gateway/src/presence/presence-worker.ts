@@ -24,6 +24,8 @@ export interface PresenceWorkerDeps {
   clock: Clock;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** False while the stores are known to be unreachable: the loops then wait rather than fail and log. */
+  storesReachable?: () => boolean;
 }
 
 const SETTLE_INTERVAL_MS = 250;
@@ -31,6 +33,7 @@ const DELIVER_INTERVAL_MS = 250;
 const SETTLE_BATCH = 500;
 const RETRY_BASE_MS = 500;
 const RETRY_CAP_MS = 60_000;
+const RELEASE_RETRY_MS = 250;
 
 export class PresenceWorker {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -38,19 +41,26 @@ export class PresenceWorker {
   private readonly busy = new Set<string>();
   // An app that is down fails every webhook: the first lines say so, the rest are counted.
   private readonly failureLogs = new LogBudget(10);
+  private previousRunReleased = false;
 
   constructor(private readonly deps: PresenceWorkerDeps) {}
 
   /**
    * A node starting under an ID that ran before (a restart) holds no sockets yet: whatever its previous run
-   * owned is stale. Release it before taking sockets, so those clients are reported disconnected.
+   * owned is stale. It is released before the first heartbeat, so those clients are reported disconnected;
+   * until then (also while the stores are unreachable at start-up) the node is not ready.
    */
-  async releasePreviousRun(): Promise<void> {
-    await this.reap(this.deps.nodeId);
+  get started(): boolean {
+    return this.previousRunReleased;
   }
 
-  start(): void {
+  /**
+   * Starts the loops. The first attempt to release the previous run is awaited, so a node whose stores
+   * answer is ready when this resolves; if they do not (yet), the release loop retries until they do.
+   */
+  async start(): Promise<void> {
     const { heartbeatIntervalMs, webhooks } = this.deps;
+    this.every(RELEASE_RETRY_MS, 'release', () => this.releasePreviousRun());
     this.every(heartbeatIntervalMs, 'heartbeat', () => this.heartbeatAndReap());
     // Settling turns a due disconnect into a webhook: a node that cannot send webhooks (none configured,
     // e.g. mid-way through a rolling deploy that turns them on) would only drop it, so it leaves the
@@ -59,7 +69,8 @@ export class PresenceWorker {
       this.every(SETTLE_INTERVAL_MS, 'settle', () => this.settle());
       this.every(DELIVER_INTERVAL_MS, 'deliver', () => this.deliver());
     }
-    void this.run('heartbeat', () => this.heartbeatAndReap());
+    // Unreachable stores were already reported (once) by the stores; the loop retries in silence.
+    await this.run('release', () => this.releasePreviousRun(), { quiet: true });
   }
 
   /** Stops the loops and waits for webhook requests in flight (each bounded by its timeout). */
@@ -79,12 +90,14 @@ export class PresenceWorker {
     this.timers.push(timer);
   }
 
-  private async run(name: string, work: () => Promise<void>): Promise<void> {
+  private async run(name: string, work: () => Promise<void>, options: { quiet?: boolean } = {}): Promise<void> {
     if (this.busy.has(name)) return;
+    if (!options.quiet && this.deps.storesReachable?.() === false) return;
     this.busy.add(name);
     try {
       await work();
     } catch (error) {
+      if (options.quiet) return;
       // A Redis outage is logged once by the store health, not by every loop on every tick.
       if (!isStoreOutage(error)) this.deps.logger.warn({ err: (error as Error).message, loop: name }, 'presence loop failed');
     } finally {
@@ -92,7 +105,15 @@ export class PresenceWorker {
     }
   }
 
+  private async releasePreviousRun(): Promise<void> {
+    if (this.previousRunReleased) return;
+    await this.reap(this.deps.nodeId);
+    this.previousRunReleased = true;
+    void this.run('heartbeat', () => this.heartbeatAndReap());
+  }
+
   private async heartbeatAndReap(): Promise<void> {
+    if (!this.previousRunReleased) return;
     const { liveness, nodeId, clock, metrics, nodeTimeoutMs, outbox } = this.deps;
     const now = clock.now();
     await liveness.heartbeat(nodeId, now);

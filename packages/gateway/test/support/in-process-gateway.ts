@@ -9,7 +9,7 @@ import { GatewayNode } from '../../src/gateway-node.js';
 import { OffsetClock } from '../../src/clock.js';
 import { createLogger } from '../../src/logger.js';
 
-export const API_KEY = 'test-key';
+export const API_KEY = 'test-key-0123456789abcdef';
 
 export type StoreKind = 'memory' | 'redis';
 

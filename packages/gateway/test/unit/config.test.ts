@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { GATEWAY_MAIN } from '../../../../test/support/index.js';
 
+const KEY_A = 'key-a-0123456789abcdef';
+const KEY_B = 'key-b-0123456789abcdef';
+
 describe('configuration', () => {
   it('has working defaults and generates an API key when none is set', () => {
     const { config, unknownVariables } = loadConfig({});
@@ -14,8 +17,8 @@ describe('configuration', () => {
   });
 
   it('reads typed values and lists', () => {
-    const { config } = loadConfig({ CG_PORT: '9000', CG_API_KEYS: ' a, b ,,', CG_ALLOWED_ORIGINS: 'https://x.example', CG_COMPRESSION: 'true', CG_BUFFER_MAX_MESSAGES: '7' });
-    expect(config).toMatchObject({ port: 9000, apiKeys: ['a', 'b'], apiKeyGenerated: false, allowedOrigins: ['https://x.example'], compression: true, buffer: { maxMessages: 7 } });
+    const { config } = loadConfig({ CG_PORT: '9000', CG_API_KEYS: ` ${KEY_A}, ${KEY_B} ,,`, CG_ALLOWED_ORIGINS: 'https://x.example', CG_COMPRESSION: 'true', CG_BUFFER_MAX_MESSAGES: '7' });
+    expect(config).toMatchObject({ port: 9000, apiKeys: [KEY_A, KEY_B], apiKeyGenerated: false, allowedOrigins: ['https://x.example'], compression: true, buffer: { maxMessages: 7 } });
   });
 
   it('names every invalid variable', () => {
@@ -46,6 +49,23 @@ describe('configuration', () => {
     expect(() => loadConfig({ CG_API_KEYS: 'change-me' })).toThrow(/CG_API_KEYS: .*placeholder/);
     expect(() => loadConfig({ CG_API_KEYS: 'real-key,change-me' })).toThrow(/CG_API_KEYS/);
     expect(loadConfig({ CG_API_KEYS: 'change-me-not-really-a-placeholder' }).config.apiKeys).toEqual(['change-me-not-really-a-placeholder']);
+  });
+
+  it('accepts only redis:// and rediss:// Redis URLs', () => {
+    expect(loadConfig({ CG_REDIS_URL: 'redis://user:pw@redis.example:6380/2' }).config.redisUrl).toBe('redis://user:pw@redis.example:6380/2');
+    expect(loadConfig({ CG_REDIS_URL: 'rediss://redis.example' }).config.redisUrl).toBe('rediss://redis.example');
+    for (const url of ['http://x', 'https://redis.example', 'tcp://127.0.0.1:6379', 'unix:///run/redis.sock']) {
+      expect(() => loadConfig({ CG_REDIS_URL: url })).toThrow(/CG_REDIS_URL: .*redis:\/\/ or rediss:\/\//);
+    }
+  });
+
+  it('refuses API keys shorter than 16 characters without printing them', () => {
+    expect(loadConfig({ CG_API_KEYS: '0123456789abcdef' }).config.apiKeys).toEqual(['0123456789abcdef']);
+    const attempt = () => loadConfig({ CG_API_KEYS: `${KEY_A},short-key-one` });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/CG_API_KEYS: key 2 of 2 has 13 characters; at least 16/);
+    expect(attempt).not.toThrow(/short-key-one/);
+    expect(() => loadConfig({ CG_API_KEYS: 'x' })).toThrow(/CG_API_KEYS/);
   });
 
   it('reports unknown CG_ variables and ignores other ones', () => {
