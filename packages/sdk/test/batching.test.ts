@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelGatewayClient, ChannelGatewayError } from '../src/index.js';
 import { apiError, startCannedServer, type CannedServer, type ReceivedRequest } from './canned-server.js';
+import { caught } from './caught.js';
 
 interface Item {
   clientId?: string;
@@ -38,15 +39,6 @@ function answer(request: ReceivedRequest, response: ServerResponse): void {
     return { clientId, status: message.endsWith(':queued') ? 'queued' : 'routed' };
   });
   response.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
-}
-
-async function caught(promise: Promise<unknown>): Promise<ChannelGatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChannelGatewayError);
-  return error as ChannelGatewayError;
 }
 
 describe('coalescing', () => {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelGatewayClient, ChannelGatewayError } from '../src/index.js';
 import { apiError, startCannedServer, type CannedServer } from './canned-server.js';
+import { caught } from './caught.js';
 
 /** One attempt, every send its own request. */
 const ONE_ATTEMPT = { retry: false, batching: false } as const;
@@ -25,15 +26,6 @@ afterAll(async () => {
 beforeEach(() => {
   server.received.length = 0;
 });
-
-async function caught(promise: Promise<unknown>): Promise<ChannelGatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChannelGatewayError);
-  return error as ChannelGatewayError;
-}
 
 describe('successful calls', () => {
   it('createChannel posts JSON with the API key and returns the answer', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelGatewayClient, ChannelGatewayError } from '../src/index.js';
 import { backoffDelay } from '../src/retry.js';
 import { apiError, startCannedServer, type CannedServer } from './canned-server.js';
+import { caught } from './caught.js';
 
 let server: CannedServer;
 beforeAll(async () => (server = await startCannedServer()));
@@ -32,15 +33,6 @@ const batchAnswer = (body: string) => ({ results: (JSON.parse(body) as { message
 const unavailable = (response: import('node:http').ServerResponse) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify(apiError('unavailable', 'redis down')));
 const dropped = (response: import('node:http').ServerResponse) => response.socket?.destroy();
 const silent = () => undefined;
-
-async function caught(promise: Promise<unknown>): Promise<ChannelGatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ChannelGatewayError);
-  return error as ChannelGatewayError;
-}
 
 const keysOf = () => server.received.map((request) => request.headers['idempotency-key'] ?? (JSON.parse(request.body) as { messages: Array<{ idempotencyKey: string }> }).messages[0]!.idempotencyKey);
 
