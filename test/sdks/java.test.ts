@@ -39,7 +39,7 @@ describe('Java SDK (JUnit 5) against a two-node cluster', () => {
   const javac = findExecutable('javac');
   const java = findExecutable('java');
   const clusters: SdkCluster[] = [];
-  const compile = (args: string[]) => runSdkTests(javac!, ['--release', '11', '-Xlint:all', '-Werror', ...args], { cwd: SDK, env: process.env, timeoutMs: 120_000, name: 'javac' });
+  const compile = (args: string[]) => runSdkTests(javac!, ['--release', '11', '-encoding', 'UTF-8', '-Xlint:all', '-Werror', ...args], { cwd: SDK, env: process.env, timeoutMs: 120_000, name: 'javac' });
 
   beforeAll(async () => {
     if (!javac || !java) throw new Error('javac and java are needed (Debian: default-jdk-headless)');
