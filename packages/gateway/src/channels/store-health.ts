@@ -104,11 +104,14 @@ export class RedisStoreHealth implements StoreHealth {
     const was = this.state;
     this.state = state;
     const err = error instanceof Error ? error.message : undefined;
-    // A node started before its Redis (a compose file, a Redis still booting) is not broken: say what happens.
-    if (state === 'unreachable' && !this.everHealthy) {
+    // One warning when an outage starts; a change of cause within it (silent, then disconnected) is info,
+    // at most one a probe (a second). A node started before its Redis (a compose file, a Redis still
+    // booting) is not broken: its first line says what happens.
+    if (state === 'unreachable' && !was && !this.everHealthy) {
       this.startingUp = true;
       this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unavailable at start-up: not ready until it answers (retrying)');
-    } else if (state) this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unhealthy');
+    } else if (state && !was) this.logger.warn({ reason: READABLE_REASON[state], err }, 'redis unhealthy');
+    else if (state && was) this.logger.info({ reason: READABLE_REASON[state], was: READABLE_REASON[was], err }, 'redis still unhealthy');
     else if (was) this.logger.info({ was: READABLE_REASON[was] }, this.startingUp ? 'redis healthy' : 'redis healthy again');
     if (!state) this.startingUp = false;
   }
