@@ -18,6 +18,11 @@ type PackageName = (typeof PACKAGES)[number];
 const CONSUMERS = ['cjs-js', 'cjs-ts-node16', 'esm-ts-node16', 'esm-ts-bundler'] as const;
 const API_KEY = 'packaging-test-key-0123456789';
 const PNPM = ['--yes', `pnpm@${(JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { packageManager: string }).packageManager.split('@')[1]}`];
+/**
+ * How to run pnpm: the very pnpm that runs `pnpm test` (npm_execpath) when there is one, else through npx.
+ * Not four npx processes at once: on a CI run with another Node first on PATH one of them hung until killed.
+ */
+const PNPM_RUN: [string, string[]] = /pnpm\.c?js$/.test(process.env.npm_execpath ?? '') ? [process.execPath, [process.env.npm_execpath!]] : ['npx', PNPM];
 const TSC = repoPath('node_modules', 'typescript', 'bin', 'tsc');
 const BIN = (name: string) => repoPath('node_modules', '.bin', name);
 
@@ -45,7 +50,7 @@ let gateway: GatewayHandle | undefined;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'cg-packaging-'));
-  await Promise.all(PACKAGES.map((name) => run('npx', [...PNPM, 'pack', '--pack-destination', work], { cwd: repoPath('packages', name) })));
+  for (const name of PACKAGES) await run(PNPM_RUN[0], [...PNPM_RUN[1], 'pack', '--pack-destination', work], { cwd: repoPath('packages', name) });
   for (const name of PACKAGES) tarballs[name] = join(work, `channel-gateway-${name}-0.1.0.tgz`);
 
   // One project holds the install; the consumers are folders in it (each with its own "type"), so Node
