@@ -35,7 +35,7 @@ interface Ran {
 /** Runs a command to its end (bounded) and resolves with its output; rejects when it fails, quoting it. */
 async function run(command: string, args: string[], options: { cwd: string; timeoutMs?: number; allowFailure?: boolean }): Promise<Ran> {
   const name = `${command.split('/').pop()} ${args.slice(0, 3).join(' ')}`;
-  const proc = spawnProcess(command, args, { cwd: options.cwd, name, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  const proc = spawnProcess(command, args, { cwd: options.cwd, name, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_prefer_offline: 'true' } });
   const timeout = setTimeout(() => void proc.stop('SIGKILL'), options.timeoutMs ?? 60_000);
   const exit = await proc.exited.finally(() => clearTimeout(timeout));
   const ran = { code: exit.code, stdout: proc.stdoutLines().join('\n'), output: proc.lines().map((line) => line.text).join('\n') };
