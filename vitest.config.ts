@@ -9,12 +9,17 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = ['packages/client/test/**/*.test.ts', 'packages/protocol/test/**/*.test.ts', 'packages/sdk/test/**/*.test.ts', 'packages/gateway/test/unit/**/*.test.ts'];
 const CLUSTER = ['test/cluster/**/*.test.ts'];
+/**
+ * Globs left out of this run (comma-separated), for a CI leg that cannot run a file for a reason stated where
+ * it is set (.ci/run). Unset: nothing is left out.
+ */
+const LEFT_OUT = (process.env.CG_TEST_EXCLUDE ?? '').split(',').filter(Boolean);
 // One Redis per tier that needs one, handed to tests as inject('redisUrl'); the unit tier starts none.
 const withRedis = { globalSetup: ['test/support/global-setup.ts'] };
 
 export default defineConfig({
   test: {
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', ...LEFT_OUT],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
@@ -27,7 +32,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: UNIT } },
       {
         extends: true,
-        test: { name: 'integration', include: ['packages/gateway/test/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**', ...UNIT, ...CLUSTER], ...withRedis },
+        test: { name: 'integration', include: ['packages/gateway/test/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**', ...UNIT, ...CLUSTER, ...LEFT_OUT], ...withRedis },
       },
       { extends: true, test: { name: 'cluster', include: CLUSTER, ...withRedis } },
     ],
