@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
-cpSync(here('src/channels/redis-scripts'), here('dist/channels/redis-scripts'), { recursive: true });
+cpSync(here('src/stores/redis-scripts'), here('dist/stores/redis-scripts'), { recursive: true });
 mkdirSync(here('dist/assets'), { recursive: true });
 cpSync(here('../../docs/openapi.yaml'), here('dist/assets/openapi.yaml'));
 cpSync(fileURLToPath(import.meta.resolve('@channel-gateway/client/jsapi')), here('dist/assets/jsapi.js'));

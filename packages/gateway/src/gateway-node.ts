@@ -8,7 +8,7 @@
  */
 import { CloseCode } from '@channel-gateway/protocol';
 import { ChannelService } from './channels/channel-service.js';
-import { createStores, type Stores } from './channels/stores.js';
+import { createStores, type Stores } from './stores/create-stores.js';
 import { systemClock, type Clock } from './clock.js';
 import type { GatewayConfig } from './config.js';
 import { ApiKeyGuard } from './http/api-keys.js';

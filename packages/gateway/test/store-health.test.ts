@@ -7,7 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { findRedisServer, getFreePort, spawnProcess, waitFor, type SpawnedProcess } from '../../../test/support/index.js';
-import { RedisStoreHealth } from '../src/channels/store-health.js';
+import { RedisStoreHealth } from '../src/stores/store-health.js';
 
 let redis: SpawnedProcess | undefined;
 let client: Redis | undefined;

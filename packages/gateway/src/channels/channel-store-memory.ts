@@ -12,11 +12,10 @@ import {
   type IdempotencyTag,
   type OutgoingMessage,
   type Owner,
-  type PresenceSettings,
   type SendResult,
-  type SettleResult,
   CHANNEL_LINGER_MS,
 } from './channel-store.js';
+import type { PresenceSettings, SettleResult } from '../presence/presence-store.js';
 import { MemoryIdempotencyRecords } from './idempotency-records-memory.js';
 import type { MemoryInboxHub } from './node-inbox-memory.js';
 import type { MemoryWebhookOutbox } from '../presence/webhook-outbox-memory.js';

@@ -12,14 +12,13 @@ import {
   type ChannelStore,
   type OutgoingMessage,
   type Owner,
-  type PresenceSettings,
   type SendResult,
-  type SettleResult,
   CHANNEL_LINGER_MS,
 } from './channel-store.js';
+import type { PresenceSettings, SettleResult } from '../presence/presence-store.js';
 import type { InboxMessage } from './node-inbox.js';
 import type { RedisNodeInbox } from './node-inbox-redis.js';
-import { defineScript, type ScriptCall } from './redis-scripts.js';
+import { defineScript, type ScriptCall } from '../stores/redis-scripts.js';
 
 const SEND_STATUS = ['no_channel', 'queued', 'routed'] as const;
 /** send-many.lua's status for a message to a client the calling node owns: the node delivers it itself. */
@@ -32,7 +31,7 @@ const REPLAYED = 10;
 
 /**
  * Channels in Redis: a hash per client (`gen`, `epoch`, `seq`, `dlv`, `exp`, `own`, `cat`, `bb`) and a sorted
- * set buffer, both under the client's hash tag, changed only by the scripts in redis-scripts/.
+ * set buffer, both under the client's hash tag, changed only by the scripts in stores/redis-scripts/.
  */
 export class RedisChannelStore implements ChannelStore {
   private readonly scripts: Record<'open' | 'sendMany' | 'attach' | 'detach' | 'remove' | 'settle' | 'release', ScriptCall>;

@@ -1,4 +1,5 @@
 import type { GapFrame, SendStatus, StreamPosition } from '@channel-gateway/protocol';
+import type { PresenceStore } from '../presence/presence-store.js';
 
 /** The socket that holds a client: `<nodeId> <connectionId>`. Node IDs have no spaces. */
 export interface Owner {
@@ -27,16 +28,6 @@ export interface BufferLimits {
   readonly idempotencyTtlMs: number;
   /** Memory store only: most idempotency keys remembered; beyond it the oldest are forgotten early. */
   readonly idempotencyMaxKeys: number;
-}
-
-/** How the store tracks presence for webhooks. */
-export interface PresenceSettings {
-  /** Whether presence webhooks are queued at all. */
-  readonly webhooks: boolean;
-  /** A socket gone for longer than this is reported disconnected. */
-  readonly graceMs: number;
-  /** Outbox limit; beyond it new webhooks are dropped (and reported so). */
-  readonly maxBacklog: number;
 }
 
 /** How long a channel's record outlives its expiry, so a socket closing at expiry still settles presence. */
@@ -70,15 +61,6 @@ export type AttachResult =
       /** Set when this attach changed presence: the connected webhook was queued, or dropped (outbox full). */
       readonly presence?: 'connected' | 'dropped';
     };
-
-export interface SettleResult {
-  /** Disconnected webhooks queued. */
-  readonly queued: number;
-  /** Disconnected webhooks dropped because the outbox was full. */
-  readonly dropped: number;
-  /** Pending disconnects that came due (queued, dropped, or cancelled by a reconnect). */
-  readonly due: number;
-}
 
 export interface OutgoingMessage {
   readonly clientId: string;
@@ -118,9 +100,10 @@ export type SendResult =
  * A client's channel: lifetime and generation, its message stream (epoch, seq, buffer) and which socket
  * owns it. One store, because a send must append to the buffer, read the owner and publish to the owning
  * node atomically (one Redis round trip), and a socket must claim ownership and read the buffer atomically,
- * so that every message is either replayed or delivered live, never neither.
+ * so that every message is either replayed or delivered live, never neither. Presence state lives here too
+ * (presence/presence-store.ts says why).
  */
-export interface ChannelStore {
+export interface ChannelStore extends PresenceStore {
   /** Creates the channel, or extends its lifetime to `expiresAt` if later. Returns the generation for new tokens. */
   open(clientId: string, expiresAt: number, now: number): Promise<string>;
 
@@ -155,12 +138,6 @@ export interface ChannelStore {
    * disconnect pending: it is reported after the grace window unless a socket comes back.
    */
   detach(clientId: string, owner: Owner, epoch: string, deliveredSeq: number, now: number): Promise<boolean>;
-
-  /** Turns up to `limit` pending disconnects that are due into disconnected webhooks (any node may call it). */
-  settleDisconnects(now: number, limit: number): Promise<SettleResult>;
-
-  /** Releases the clients that dead node `nodeId` still owns; their disconnects become due now. Returns how many. */
-  releaseDeadOwner(nodeId: string, clientIds: readonly string[], now: number): Promise<number>;
 
   /** The live channel, or undefined when there is none (never created, deleted or expired). */
   info(clientId: string, now: number): Promise<ChannelInfo | undefined>;

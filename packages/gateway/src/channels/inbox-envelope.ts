@@ -1,6 +1,6 @@
 /**
  * The bytes an InboxMessage travels as over pub/sub. The Redis scripts build `batch` and
- * `revoked` envelopes themselves (redis-scripts/send-many.lua, delete.lua): keep them in step.
+ * `revoked` envelopes themselves (stores/redis-scripts/send-many.lua, delete.lua): keep them in step.
  *   deliver:  "d" clientId "\n" seq "\n" encodedData
  *   batch:    "b" then records clientId "\n" seq "\n" encodedData, joined by "\n" (many deliveries)
  *   replaced: "r" clientId "\n" connectionId

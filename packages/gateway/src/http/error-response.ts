@@ -1,6 +1,6 @@
 import { ApiErrorCode } from '@channel-gateway/protocol';
 import { IdempotencyKeyReusedError } from '../channels/idempotency.js';
-import { storeUnavailableBecause, type StoreUnavailable } from '../channels/store-health.js';
+import { storeUnavailableBecause, type StoreUnavailable } from '../stores/store-health.js';
 import { HttpApiError } from './api-error.js';
 
 export interface ErrorAnswer {

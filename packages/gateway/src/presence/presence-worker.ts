@@ -3,19 +3,19 @@
  * turn due pending disconnects into webhooks, and deliver webhooks with retries. Each loop runs on one
  * interval and never overlaps itself; every failure is logged and counted, none stops the loops.
  */
-import type { ChannelStore } from '../channels/channel-store.js';
-import { isStoreOutage } from '../channels/store-health.js';
+import { isStoreOutage } from '../stores/store-health.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { NodeLiveness } from './node-liveness.js';
+import type { PresenceStore } from './presence-store.js';
 import type { WebhookOutbox, WebhookJob } from './webhook-outbox.js';
 import { LogBudget } from '../log-budget.js';
 import { sendWebhook, type WebhookTarget } from './webhook-sender.js';
 
 export interface PresenceWorkerDeps {
   nodeId: string;
-  channels: ChannelStore;
+  channels: PresenceStore;
   liveness: NodeLiveness;
   outbox: WebhookOutbox;
   webhooks: (WebhookTarget & { maxAgeMs: number; concurrency: number }) | undefined;

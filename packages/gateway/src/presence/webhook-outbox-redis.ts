@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '@channel-gateway/protocol';
-import { defineScript, type ScriptCall } from '../channels/redis-scripts.js';
+import { defineScript, type ScriptCall } from '../stores/redis-scripts.js';
 import { decodeJob, encodeJob, type WebhookJob, type WebhookOutbox } from './webhook-outbox.js';
 
 /** Jobs in a hash, their next attempt times in a sorted set; claiming moves a job's time to its lease end. */

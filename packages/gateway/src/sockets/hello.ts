@@ -6,7 +6,7 @@ import type { AttachResult, ChannelStore } from '../channels/channel-store.js';
 import type { InboxMessage, NodeInbox } from '../channels/node-inbox.js';
 import type { NodeLiveness } from '../presence/node-liveness.js';
 import type { TokenStore } from '../channels/token-store.js';
-import { isStoreOutage } from '../channels/store-health.js';
+import { isStoreOutage } from '../stores/store-health.js';
 import { hashToken } from '../channels/tokens.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';

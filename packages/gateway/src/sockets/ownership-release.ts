@@ -11,7 +11,7 @@
  * newer socket taking the client over can be told (see hello.ts and docs/PROTOCOL.md).
  */
 import type { ChannelStore } from '../channels/channel-store.js';
-import { isStoreOutage } from '../channels/store-health.js';
+import { isStoreOutage } from '../stores/store-health.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
-import { isStoreOutage } from '../channels/store-health.js';
+import { isStoreOutage } from '../stores/store-health.js';
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
 import { ConnectRateLimiter } from './connect-rate-limiter.js';

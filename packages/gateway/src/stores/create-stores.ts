@@ -1,27 +1,28 @@
 /**
  * Picks the store implementations once, at start-up: Redis when CG_REDIS_URL is set, memory otherwise.
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import { redisKeys } from '@channel-gateway/protocol';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import type { BufferLimits, ChannelStore, PresenceSettings } from './channel-store.js';
+import type { BufferLimits, ChannelStore } from '../channels/channel-store.js';
 import type { NodeLiveness } from '../presence/node-liveness.js';
+import type { PresenceSettings } from '../presence/presence-store.js';
 import { MemoryNodeLiveness } from '../presence/node-liveness-memory.js';
 import { RedisNodeLiveness } from '../presence/node-liveness-redis.js';
 import type { WebhookOutbox } from '../presence/webhook-outbox.js';
 import { MemoryWebhookOutbox } from '../presence/webhook-outbox-memory.js';
 import { RedisWebhookOutbox } from '../presence/webhook-outbox-redis.js';
-import { MemoryChannelStore } from './channel-store-memory.js';
-import { RedisChannelStore } from './channel-store-redis.js';
-import type { NodeInbox } from './node-inbox.js';
-import { MemoryInboxHub, MemoryNodeInbox } from './node-inbox-memory.js';
-import { RedisNodeInbox } from './node-inbox-redis.js';
-import type { TokenStore } from './token-store.js';
-import { MemoryTokenStore } from './token-store-memory.js';
-import { RedisTokenStore } from './token-store-redis.js';
+import { MemoryChannelStore } from '../channels/channel-store-memory.js';
+import { RedisChannelStore } from '../channels/channel-store-redis.js';
+import type { NodeInbox } from '../channels/node-inbox.js';
+import { MemoryInboxHub, MemoryNodeInbox } from '../channels/node-inbox-memory.js';
+import { RedisNodeInbox } from '../channels/node-inbox-redis.js';
+import type { TokenStore } from '../channels/token-store.js';
+import { MemoryTokenStore } from '../channels/token-store-memory.js';
+import { RedisTokenStore } from '../channels/token-store-redis.js';
+import { connectRedis } from './redis-connection.js';
 import { READABLE_REASON, RedisStoreHealth, type StoreHealth, type StoreUnavailable } from './store-health.js';
 
 export interface Stores {
@@ -70,34 +71,6 @@ export function createMemoryStores(config: GatewayConfig, clock: Clock, hub = ne
       await Promise.all([tokens.close(), channels.close(), inbox.close()]);
     },
   };
-}
-
-/** The Redis connection: one server by URL, or the master that Sentinel names (and follows over failovers). */
-function connectRedis(config: GatewayConfig): Redis {
-  const options: RedisOptions = {
-    // Commands issued in the same tick share one write.
-    enableAutoPipelining: true,
-    // Fail a command after one reconnect attempt, so the API answers 503 quickly while Redis is down.
-    maxRetriesPerRequest: 1,
-    connectionName: `cg:${config.nodeId}`,
-    // A Redis that keeps its connection open but answers nothing (stopped, swapping) fails each command
-    // after this, so the API answers 503 instead of hanging (issue 12).
-    commandTimeout: config.redisCommandTimeoutMs,
-  };
-  if (!config.redisSentinels) return new Redis(config.redisUrl!, options);
-  // The URL, if any, gives user, password, TLS and db; the sentinels give the address.
-  return new Redis(config.redisUrl ?? 'redis://localhost', {
-    ...options,
-    sentinels: config.redisSentinels,
-    name: config.redisSentinelMaster,
-    // A sentinel that does not answer is skipped for the next one.
-    sentinelCommandTimeout: config.redisCommandTimeoutMs,
-    // Reconnect as soon as Sentinel announces a new master, rather than when a write fails.
-    failoverDetector: true,
-    // A write that reached a demoted master: reconnect (to the new one) and send it again. A replica refuses
-    // a script before running it, so sending it again cannot apply it twice.
-    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
-  });
 }
 
 export function createRedisStores(config: GatewayConfig, metrics: GatewayMetrics, logger: Logger): Stores {
