@@ -1,6 +1,7 @@
 import { CloseCode, describeCloseCode, encodeServerFrame, messageFrameFromEncoded, type ServerFrame } from '@channel-gateway/protocol';
 import type { BufferedMessage } from '../channels/channel-store.js';
 import type { TransportSocket } from '../transport/transport.js';
+import type { DeadlineWheel } from './deadline-wheel.js';
 
 export type ConnectionState = 'awaiting-hello' | 'attaching' | 'open' | 'closed';
 
@@ -40,18 +41,72 @@ export class Connection {
   floodWindowStart = 0;
   /** Counted in cg_sockets_live (open and scheduled for expiry). */
   live = false;
-  /** The client's address (for the per-address socket cap) and whether the socket is counted in it. */
-  address = '';
-  counted = false;
   /** Code this node closed the socket with, for metrics and logs. */
   closedWith: number | undefined;
 
   constructor(
     readonly id: string,
     readonly maxBackpressureBytes: number,
+    /** The client's address (for the per-address socket cap). */
+    readonly address: string,
     /** Set when the origin was refused at upgrade: the socket is closed as soon as it opens. */
     readonly refusal?: number,
   ) {}
+
+  /** The transport opened the socket (an accepted upgrade can still fail its handshake before this). */
+  opened(ws: TransportSocket): void {
+    this.ws = ws;
+  }
+
+  /**
+   * The transport reports the socket closed, whoever began it. Says what the socket server counted it in,
+   * to undo: the socket caps (`opened`, false on a repeated report), cg_sockets_live (`live`), and the
+   * client's ownership in the store (`owner`: it attached; the release path takes it from here).
+   */
+  transportClosed(): { opened: boolean; live: boolean; owner: boolean } {
+    const was = { opened: this.ws !== undefined, live: this.live, owner: this.ws !== undefined && this.epoch !== '' };
+    this.state = 'closed';
+    this.ws = undefined;
+    this.live = false;
+    return was;
+  }
+
+  /** Counts an inbound frame in the current flood window of `windowMs`; returns how many that window holds. */
+  countFrame(now: number, windowMs: number): number {
+    if (now - this.floodWindowStart >= windowMs) {
+      this.floodWindowStart = now;
+      this.framesInWindow = 0;
+    }
+    return ++this.framesInWindow;
+  }
+
+  /** The hello arrived: the socket attaches. False (nothing changes) unless it was awaiting its hello. */
+  beginHello(): boolean {
+    if (this.state !== 'awaiting-hello') return false;
+    this.state = 'attaching';
+    return true;
+  }
+
+  /** Puts the connection in `wheel` at `deadline` (its hello deadline; see `scheduleExpiry` for the token's). */
+  scheduleIn(wheel: DeadlineWheel<Connection>, deadline: number): void {
+    this.wheelBucket = wheel.add(this, deadline);
+  }
+
+  /** Takes the connection out of `wheel` (a no-op when it is not there). */
+  unscheduleFrom(wheel: DeadlineWheel<Connection>): void {
+    wheel.remove(this, this.wheelBucket);
+  }
+
+  /**
+   * Schedules the close at token expiry in `wheel`, at `expiresAt` (when a newer token moves it) or the
+   * token's own. From then on the socket counts as live (cg_sockets_live) until the transport closes it.
+   */
+  scheduleExpiry(wheel: DeadlineWheel<Connection>, expiresAt = this.expiresAt): void {
+    wheel.remove(this, this.wheelBucket);
+    this.expiresAt = expiresAt;
+    this.wheelBucket = wheel.add(this, expiresAt);
+    this.live = true;
+  }
 
   /** A method, not a field read, so checks after an await are not narrowed away by TypeScript. */
   isClosed(): boolean {

@@ -41,7 +41,6 @@ export interface HelloDeps {
 
 export async function handleHello(connection: Connection, hello: HelloFrame, deps: HelloDeps): Promise<void> {
   const { metrics } = deps;
-  connection.state = 'attaching';
   const refuse = (code: number, result: string) => {
     metrics.connects.inc({ result });
     connection.close(code);

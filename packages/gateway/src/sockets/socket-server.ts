@@ -69,12 +69,11 @@ export class SocketServer {
       compression: config.compression,
       upgrade: (request) => this.upgrade(request),
       open: (socket: TransportSocket, connection) => {
-        connection.ws = socket;
         // Counted once open (an accepted upgrade can still fail its handshake), released in onClose.
         this.caps.add(connection.address);
-        connection.counted = true;
+        connection.opened(socket);
         if (connection.refusal !== undefined) return connection.close(connection.refusal);
-        connection.wheelBucket = this.helloDeadlines.add(connection, this.deps.clock.now() + config.helloTimeoutMs);
+        connection.scheduleIn(this.helloDeadlines, this.deps.clock.now() + config.helloTimeoutMs);
       },
       message: (_socket, connection, message, isBinary) => this.onFrame(connection, message, isBinary),
       close: (_socket, connection, code) => this.onClose(connection, code),
@@ -122,14 +121,13 @@ export class SocketServer {
     const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
     // Refusals that the app must see as an error are upgraded and then closed with their code.
-    const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
-    connection.address = address;
+    const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, address, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
     return { accept: connection };
   }
 
   private onFrame(connection: Connection, message: Uint8Array, isBinary: boolean): void {
     if (message.byteLength > this.deps.config.maxInboundFrameBytes) return connection.close(CloseCode.FRAME_TOO_BIG);
-    if (this.isFlooding(connection)) return connection.close(CloseCode.RATE_LIMITED);
+    if (connection.countFrame(Date.now(), FLOOD_WINDOW_MS) > MAX_FRAMES_PER_WINDOW) return connection.close(CloseCode.RATE_LIMITED);
     const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('utf8'));
     if (!frame) return this.protocolError(connection);
     if (frame.type === 'ping') {
@@ -140,20 +138,12 @@ export class SocketServer {
     }
     if (connection.state !== 'awaiting-hello') return this.protocolError(connection);
     if (!this.accepting) return connection.close(CloseCode.DRAINING);
-    this.helloDeadlines.remove(connection, connection.wheelBucket);
+    connection.unscheduleFrom(this.helloDeadlines);
+    connection.beginHello();
     handleHello(connection, frame, { ...this.deps, release: this.release, onOpen: (open) => this.scheduleExpiry(open) }).catch((error: Error) => {
       if (!isStoreOutage(error)) this.deps.logger.error({ err: error.message }, 'hello failed');
       connection.close(CloseCode.UNAVAILABLE);
     });
-  }
-
-  private isFlooding(connection: Connection): boolean {
-    const now = Date.now();
-    if (now - connection.floodWindowStart >= FLOOD_WINDOW_MS) {
-      connection.floodWindowStart = now;
-      connection.framesInWindow = 0;
-    }
-    return ++connection.framesInWindow > MAX_FRAMES_PER_WINDOW;
   }
 
   private protocolError(connection: Connection): void {
@@ -162,8 +152,7 @@ export class SocketServer {
   }
 
   private scheduleExpiry(connection: Connection): void {
-    connection.wheelBucket = this.tokenExpiries.add(connection, connection.expiresAt);
-    connection.live = true;
+    connection.scheduleExpiry(this.tokenExpiries);
     this.deps.metrics.socketsLive.inc();
   }
 
@@ -171,16 +160,14 @@ export class SocketServer {
     const { metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
     metrics.closes.inc({ reason });
-    if (connection.counted) this.caps.release(connection.address);
-    connection.counted = false;
-    // The bucket is in whichever wheel holds the connection; removing from the other is a no-op.
-    this.helloDeadlines.remove(connection, connection.wheelBucket);
-    this.tokenExpiries.remove(connection, connection.wheelBucket);
-    if (connection.live) metrics.socketsLive.dec();
-    connection.state = 'closed';
-    connection.ws = undefined;
-    if (connection.epoch === '') return; // never attached, or hello.ts releases it when its attach returns
-    this.release.release(connection);
+    const was = connection.transportClosed();
+    if (was.opened) this.caps.release(connection.address);
+    // In whichever wheel holds the connection; taking it out of the other is a no-op.
+    connection.unscheduleFrom(this.helloDeadlines);
+    connection.unscheduleFrom(this.tokenExpiries);
+    if (was.live) metrics.socketsLive.dec();
+    // Not yet its client's owner (never attached, or still attaching: hello.ts releases it when its attach returns).
+    if (was.owner) this.release.release(connection);
   }
 
   private tick(): void {
@@ -192,7 +179,6 @@ export class SocketServer {
       connection.close(CloseCode.HELLO_TIMEOUT);
     }
     for (const connection of this.tokenExpiries.takeDue(now)) {
-      connection.wheelBucket = -1;
       if (connection.state === 'open' && connection.expiresAt <= now) connection.close(CloseCode.TOKEN_EXPIRED);
     }
   }

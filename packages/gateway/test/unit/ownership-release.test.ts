@@ -18,7 +18,7 @@ import { OwnershipRelease } from '../../src/sockets/ownership-release.js';
 import { DEFAULT_TEST_LIMITS, DEFAULT_TEST_PRESENCE } from '../support/store-fixtures.js';
 
 function closedSocket(id: string, clientId: string, lastSeq: number): Connection {
-  const connection = new Connection(id, 1_000_000);
+  const connection = new Connection(id, 1_000_000, '127.0.0.1');
   connection.clientId = clientId;
   connection.epoch = 'e1';
   connection.lastSeq = lastSeq;
