@@ -191,6 +191,30 @@ export class Connection {
     return written;
   }
 
+  /** Whether live messages wait for a missing seq (the registry watches such sockets). */
+  isHolding(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** This socket, attaching, will replace `current`, the node's socket for the same client, once attached. */
+  replacing(current: Connection): void {
+    this.previous = current;
+  }
+
+  /** The socket this one replaces (if any), handed over once: the attach is settled either way. */
+  takePrevious(): Connection | undefined {
+    const previous = this.previous;
+    this.previous = undefined;
+    return previous;
+  }
+
+  /** The live messages held while attaching, handed over once (to the previous socket when the attach failed). */
+  takePending(): BufferedMessage[] {
+    const pending = this.pending ?? [];
+    this.pending = undefined;
+    return pending;
+  }
+
   /** Whether messages have been waiting for a missing seq since before `cutoff` (performance.now() ms). */
   heldBefore(cutoff: number): boolean {
     return this.held !== undefined && this.heldSince <= cutoff;
