@@ -3,7 +3,7 @@
  * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
  */
 import { randomBytes } from 'node:crypto';
-import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
+import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame, type HelloFrame } from '@channel-gateway/protocol';
 import { isStoreOutage } from '../stores/store-health.js';
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
@@ -24,7 +24,7 @@ const RELEASE_RETRY_EVERY_TICKS = 8;
 const MAX_FRAMES_PER_WINDOW = 30;
 const FLOOD_WINDOW_MS = 10_000;
 
-export type SocketServerDeps = Omit<HelloDeps, 'onOpen' | 'release'> & { config: GatewayConfig };
+export type SocketServerDeps = Omit<HelloDeps, 'closedSockets'> & { config: GatewayConfig };
 
 export class SocketServer {
   private readonly helloDeadlines: DeadlineWheel<Connection>;
@@ -140,10 +140,31 @@ export class SocketServer {
     if (!this.accepting) return connection.close(CloseCode.DRAINING);
     connection.unscheduleFrom(this.helloDeadlines);
     connection.beginHello();
-    handleHello(connection, frame, { ...this.deps, release: this.release, onOpen: (open) => this.scheduleExpiry(open) }).catch((error: Error) => {
+    this.hello(connection, frame).catch((error: Error) => {
       if (!isStoreOutage(error)) this.deps.logger.error({ err: error.message }, 'hello failed');
       connection.close(CloseCode.UNAVAILABLE);
     });
+  }
+
+  /** Runs the hello path and applies what came of it. */
+  private async hello(connection: Connection, frame: HelloFrame): Promise<void> {
+    const { metrics, registry } = this.deps;
+    const outcome = await handleHello(connection, frame, { ...this.deps, closedSockets: this.release });
+    if (outcome.kind === 'gone') return;
+    if (outcome.kind === 'refused') {
+      metrics.connects.inc({ result: outcome.result });
+      return connection.close(outcome.code);
+    }
+    // The client left while it attached: its close handler ran before it owned the client, so it is released here.
+    if (!connection.ownsClient(outcome.epoch)) return this.release.release(connection);
+    // Closed by this node meanwhile (replaced, too slow): released when the transport reports the close.
+    if (connection.isClosed()) return;
+    metrics.connects.inc({ result: 'open' });
+    if (outcome.gap) metrics.gaps.inc({ reason: outcome.gap.reason });
+    const { replayed, pending } = connection.goLive(outcome);
+    if (replayed > 0) metrics.replays.inc(replayed);
+    for (const message of pending) registry.deliver(connection, message);
+    if (connection.state === 'open') this.scheduleExpiry(connection);
   }
 
   private protocolError(connection: Connection): void {
