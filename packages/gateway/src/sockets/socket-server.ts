@@ -187,7 +187,7 @@ export class SocketServer {
     connection.unscheduleFrom(this.helloDeadlines);
     connection.unscheduleFrom(this.tokenExpiries);
     if (was.live) metrics.socketsLive.dec();
-    // Not yet its client's owner (never attached, or still attaching: hello.ts releases it when its attach returns).
+    // Not yet its client's owner (never attached, or still attaching: the hello step releases it when its attach returns).
     if (was.owner) this.release.release(connection);
   }
 
