@@ -5,7 +5,7 @@
  * See `clientTag` for how a client ID becomes that tag (injectively: two IDs never share a key).
  */
 export interface RedisKeys {
-  /** Hash: the client's channel (generation, stream epoch/seq, expiry, owner). */
+  /** Hash: the client's channel (generation, stream epoch/seq, expiry, owner, presence); fields: `ChannelField`. */
   channel(clientId: string): string;
   /** Sorted set: the client's recent messages, scored by seq. */
   buffer(clientId: string): string;
@@ -51,6 +51,41 @@ export function redisKeys(prefix: string): RedisKeys {
     healthProbe: (nodeId) => `${prefix}node:${nodeId}:probe`,
   };
 }
+
+/**
+ * The fields of a client's channel hash (`RedisKeys.channel`), the one list of them: the gateway's code
+ * reads them by these names, and a unit test checks that its Lua scripts use no other field (and which
+ * script touches which: docs/REDIS.md has the same table, also checked).
+ */
+export const ChannelField = {
+  // The channel's lifetime.
+  /** The channel generation its tokens were issued in; a new one after a delete or an expiry. */
+  generation: 'gen',
+  /** Latest expiry of its tokens (ms since the Unix epoch). */
+  expiresAt: 'exp',
+  // Its message stream.
+  /** The stream's epoch: a new one when the channel starts over, so old positions mean nothing. */
+  epoch: 'epoch',
+  /** The newest message's seq. */
+  lastSeq: 'seq',
+  /** The highest seq a socket of this client delivered (replay for a new socket starts after it). */
+  deliveredSeq: 'dlv',
+  // A summary of the buffer, so that a send trims only when a limit is passed.
+  /** Messages in the buffer. */
+  bufferCount: 'bn',
+  /** Bytes of encoded data in the buffer. */
+  bufferBytes: 'bb',
+  /** When the oldest buffered message was sent (ms). */
+  bufferOldestAt: 'bo',
+  // Ownership and presence (presence/presence-store.ts).
+  /** The socket that holds the client: `<nodeId> <connectionId>`; absent while none does. */
+  owner: 'own',
+  /** When that socket attached (ms). */
+  connectedAt: 'cat',
+  /** `c` while the app was told "connected" and not yet "disconnected" (presence webhooks). */
+  presence: 'pst',
+} as const;
+export type ChannelField = (typeof ChannelField)[keyof typeof ChannelField];
 
 const ENCODED = 'b64:';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import type { RedisKeys } from '@channel-gateway/protocol';
+import { ChannelField, type RedisKeys } from '@channel-gateway/protocol';
 import {
   expiredGap,
   planReplay,
@@ -30,8 +30,9 @@ const KEY_REUSED_FOR_MESSAGE = 5;
 const REPLAYED = 10;
 
 /**
- * Channels in Redis: a hash per client (`gen`, `epoch`, `seq`, `dlv`, `exp`, `own`, `cat`, `bb`) and a sorted
- * set buffer, both under the client's hash tag, changed only by the scripts in stores/redis-scripts/.
+ * Channels in Redis: a hash per client (its fields: `ChannelField` in @channel-gateway/protocol, and
+ * docs/REDIS.md) and a sorted set buffer, both under the client's hash tag, changed only by the scripts in
+ * stores/redis-scripts/.
  */
 export class RedisChannelStore implements ChannelStore {
   private readonly scripts: Record<'open' | 'sendMany' | 'attach' | 'detach' | 'remove' | 'settle' | 'release', ScriptCall>;
@@ -183,7 +184,7 @@ export class RedisChannelStore implements ChannelStore {
   }
 
   async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
-    const [exp, own, cat] = await this.redis.hmget(this.keys.channel(clientId), 'exp', 'own', 'cat');
+    const [exp, own, cat] = await this.redis.hmget(this.keys.channel(clientId), ChannelField.expiresAt, ChannelField.owner, ChannelField.connectedAt);
     const expiresAt = Number(exp);
     if (!exp || expiresAt <= now) return undefined;
     const owner = own ? parseOwner(own) : undefined;

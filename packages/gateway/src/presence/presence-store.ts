@@ -1,7 +1,10 @@
 /**
  * What the presence path needs from where presence state lives. That state sits in each client's channel
  * record, beside its owner, because attaching and detaching a socket must change ownership and presence in
- * one atomic step; the channel stores (channels/channel-store-*.ts) implement this interface.
+ * one atomic step; the channel stores (channels/channel-store-*.ts) implement this interface. On Redis: the
+ * channel hash's `owner`, `connectedAt` and `presence` fields (`ChannelField`), the pending disconnects and
+ * the webhook outbox, changed by attach, detach, release-dead-owner, settle-disconnect and delete.lua;
+ * docs/REDIS.md ("Presence state") has the whole picture.
  */
 
 /** How the store tracks presence for webhooks. */

@@ -1,4 +1,7 @@
-export type PresenceEvent = 'connected' | 'disconnected';
+import type { PresenceWebhookEvent } from '@channel-gateway/protocol';
+
+/** The wire name of a presence event (@channel-gateway/protocol). */
+export type PresenceEvent = PresenceWebhookEvent;
 
 export interface WebhookJob {
   readonly id: string;

@@ -2,12 +2,13 @@
  * Delivers one presence webhook the way GAE did: a POST of the form field `from=<clientId>` to
  * `<app url>/_ah/channel/connected/` or `/_ah/channel/disconnected/` (trailing slash included), signed.
  * The body is form-urlencoded (GAE's dev server) or multipart/form-data (GAE production, the only format
- * its Java `parsePresence` read), as CG_WEBHOOK_BODY_FORMAT says.
+ * its Java `parsePresence` read), as CG_WEBHOOK_BODY_FORMAT says. The wire format is
+ * @channel-gateway/protocol's (webhooks.ts), shared with the SDK's check.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { multipartPresenceBody, presenceWebhookPath, signWebhook, urlencodedPresenceBody, WebhookHeader, type HmacSha256, type PresenceWebhookBody } from '@channel-gateway/protocol';
 import type { WebhookBodyFormat } from '../config.js';
 import type { WebhookJob } from './webhook-outbox.js';
-import { signWebhook } from './webhook-signature.js';
 
 export interface WebhookTarget {
   url: string;
@@ -17,28 +18,15 @@ export interface WebhookTarget {
   bodyFormat?: WebhookBodyFormat;
 }
 
-interface FormBody {
-  contentType: string;
-  /** Sent as its UTF-8 bytes, which are also what is signed. */
-  text: string;
-}
+const hmacSha256: HmacSha256 = (secret, message) => createHmac('sha256', secret).update(message).digest();
 
-function formBody(format: WebhookBodyFormat, clientId: string): FormBody {
-  if (format === 'urlencoded') {
-    return { contentType: 'application/x-www-form-urlencoded', text: new URLSearchParams({ from: clientId }).toString() };
-  }
-  // RFC 7578. A random boundary cannot occur in a client ID by chance, but an ID is the app's input: check.
+function formBody(format: WebhookBodyFormat, clientId: string): PresenceWebhookBody {
+  if (format === 'urlencoded') return urlencodedPresenceBody(clientId);
+  // A random boundary cannot occur in a client ID by chance, but an ID is the app's input: check.
   let boundary: string;
   do boundary = `cg-${randomBytes(16).toString('hex')}`;
   while (clientId.includes(boundary));
-  const text =
-    `--${boundary}\r\n` +
-    'Content-Disposition: form-data; name="from"\r\n' +
-    'Content-Type: text/plain; charset=UTF-8\r\n' +
-    '\r\n' +
-    `${clientId}\r\n` +
-    `--${boundary}--\r\n`;
-  return { contentType: `multipart/form-data; boundary=${boundary}`, text };
+  return multipartPresenceBody(clientId, boundary);
 }
 
 /** What one attempt came to: delivered on a 2xx; otherwise the status, or the error (timeout, refused…). */
@@ -51,15 +39,15 @@ export interface WebhookAttempt {
 export async function sendWebhook(target: WebhookTarget, job: WebhookJob, now: number): Promise<WebhookAttempt> {
   const body = formBody(target.bodyFormat ?? 'urlencoded', job.clientId);
   try {
-    const response = await fetch(`${target.url}/_ah/channel/${job.event}/`, {
+    const response = await fetch(target.url + presenceWebhookPath(job.event), {
       method: 'POST',
       headers: {
         'Content-Type': body.contentType,
-        'X-Channel-Event': job.event,
-        'X-Channel-Event-Id': job.id,
-        'X-Channel-Event-Time': String(job.firstAt),
-        'X-Channel-Timestamp': String(now),
-        'X-Channel-Signature': signWebhook(target.secret, now, body.text),
+        [WebhookHeader.EVENT]: job.event,
+        [WebhookHeader.EVENT_ID]: job.id,
+        [WebhookHeader.EVENT_TIME]: String(job.firstAt),
+        [WebhookHeader.TIMESTAMP]: String(now),
+        [WebhookHeader.SIGNATURE]: signWebhook(hmacSha256, target.secret, now, body.text),
       },
       body: body.text,
       redirect: 'manual',

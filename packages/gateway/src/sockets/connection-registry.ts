@@ -38,29 +38,26 @@ export class ConnectionRegistry {
   /** Makes `connection` the target for its client's messages while it attaches. */
   claim(connection: Connection): void {
     const current = this.byClient.get(connection.clientId);
-    if (current && current !== connection && current.state !== 'closed') connection.previous = current;
+    if (current && current !== connection && current.state !== 'closed') connection.replacing(current);
     this.byClient.set(connection.clientId, connection);
   }
 
   /** Attach succeeded: the socket it replaces on this node, if any, is closed. */
   confirm(connection: Connection): void {
-    const previous = connection.previous;
-    connection.previous = undefined;
-    previous?.close(CloseCode.REPLACED);
+    connection.takePrevious()?.close(CloseCode.REPLACED);
   }
 
   /** Attach failed: the previous socket (if still open) gets its client and whatever arrived meanwhile. */
   abandon(connection: Connection): void {
     if (this.byClient.get(connection.clientId) !== connection) return;
-    const previous = connection.previous;
-    connection.previous = undefined;
+    const previous = connection.takePrevious();
+    const pending = connection.takePending();
     if (previous && previous.state === 'open') {
       this.byClient.set(connection.clientId, previous);
-      for (const message of connection.pending ?? []) this.deliver(previous, message);
+      for (const message of pending) this.deliver(previous, message);
     } else {
       this.byClient.delete(connection.clientId);
     }
-    connection.pending = undefined;
   }
 
   /** The socket closed. */
@@ -132,7 +129,7 @@ export class ConnectionRegistry {
   deliver(connection: Connection, message: BufferedMessage): void {
     const written = connection.deliver(message);
     if (written > 0) this.metrics.deliveries.inc(written);
-    if (connection.held && !this.waitingForGap.has(connection)) {
+    if (connection.isHolding() && !this.waitingForGap.has(connection)) {
       this.waitingForGap.add(connection);
       this.gapTimer ??= setTimeout(() => this.checkGaps(), this.gapWaitMs);
     }
@@ -162,7 +159,7 @@ export class ConnectionRegistry {
     const cutoff = performance.now() - this.gapWaitMs;
     const overdue: Connection[] = [];
     for (const connection of this.waitingForGap) {
-      if (!connection.held || connection.isClosed()) this.waitingForGap.delete(connection);
+      if (!connection.isHolding() || connection.isClosed()) this.waitingForGap.delete(connection);
       else if (connection.heldBefore(cutoff)) overdue.push(connection);
     }
     if (overdue.length > 0) {

@@ -1,5 +1,9 @@
 /**
- * The socket path after the hello frame: check the token, claim the client, replay, go live.
+ * The socket path after the hello frame: check the token, claim the client, learn how far a replaced
+ * socket delivered. It returns what came of it (HelloOutcome), which the socket server applies: refuse,
+ * nothing (the socket left first), or open (Connection.goLive). While it waits it tells the connection only
+ * what the node needs meanwhile: its client (live messages for it then wait in the connection) and where
+ * its replay starts (a takeover of it meanwhile is told so).
  */
 import { CloseCode, type GapFrame, type HelloFrame } from '@channel-gateway/protocol';
 import type { AttachResult, ChannelStore } from '../channels/channel-store.js';
@@ -11,7 +15,7 @@ import { hashToken } from '../channels/tokens.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import type { Connection } from './connection.js';
+import type { Connection, OpenPlan } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { OwnershipRelease } from './ownership-release.js';
 
@@ -33,19 +37,23 @@ export interface HelloDeps {
   clock: Clock;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Releases the ownership of a socket that closed (the same path as every other close). */
-  release: OwnershipRelease;
-  /** Called once the socket is open, to schedule its token expiry. */
-  onOpen(connection: Connection): void;
+  /** How far this node's closed sockets delivered (the release path remembers). */
+  closedSockets: Pick<OwnershipRelease, 'deliveredSeq'>;
 }
 
-export async function handleHello(connection: Connection, hello: HelloFrame, deps: HelloDeps): Promise<void> {
+export type HelloOutcome =
+  /** Close with `code`; `result` is the cg_connects_total label. */
+  | { readonly kind: 'refused'; readonly code: number; readonly result: string }
+  /** The socket closed before it claimed its client: nothing to do. */
+  | { readonly kind: 'gone' }
+  /** The socket owns its client in `epoch` (even if it has just gone away) and opens as the plan says. */
+  | ({ readonly kind: 'attached'; readonly epoch: string } & OpenPlan);
+
+const GONE: HelloOutcome = { kind: 'gone' };
+
+export async function handleHello(connection: Connection, hello: HelloFrame, deps: HelloDeps): Promise<HelloOutcome> {
   const { metrics } = deps;
-  connection.state = 'attaching';
-  const refuse = (code: number, result: string) => {
-    metrics.connects.inc({ result });
-    connection.close(code);
-  };
+  const refuse = (code: number, result: string): HelloOutcome => ({ kind: 'refused', code, result });
   let record;
   try {
     record = await deps.tokens.find(hashToken(hello.token));
@@ -53,13 +61,12 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
     if (!isStoreOutage(error)) deps.logger.warn({ err: (error as Error).message }, 'token lookup failed');
     return refuse(CloseCode.UNAVAILABLE, 'unavailable');
   }
-  if (connection.isClosed()) return;
+  if (connection.isClosed()) return GONE;
   if (!record) return refuse(CloseCode.INVALID_TOKEN, 'invalid_token');
   const now = deps.clock.now();
   if (record.expiresAt <= now) return refuse(CloseCode.TOKEN_EXPIRED, 'expired');
 
-  connection.clientId = record.clientId;
-  connection.expiresAt = record.expiresAt;
+  connection.identify(record.clientId, record.expiresAt);
   deps.registry.claim(connection);
   const owner = { nodeId: deps.nodeId, connectionId: connection.id };
   // Indexed before ownership is claimed (the same Redis connection runs them in this order), so that a node
@@ -80,8 +87,7 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
     deps.registry.abandon(connection);
     return result.kind === 'expired' ? refuse(CloseCode.TOKEN_EXPIRED, 'expired') : refuse(CloseCode.INVALID_TOKEN, 'invalid_token');
   }
-  // The epoch is set once the socket may be released by the close handler; until then this path releases it.
-  connection.lastSeq = result.replayFrom - 1;
+  connection.attachedFrom(result.replayFrom);
   const previous = connection.previous;
   // This socket now owns the client (the newest wins), even if it has just gone away.
   deps.registry.confirm(connection);
@@ -92,29 +98,16 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   // Without a resume position the socket gets what no earlier socket delivered; the socket it replaces may
   // have delivered more than the store knows (that is recorded when it closes, which is only now).
   const delivered = result.previousOwner ? await deliveredByPrevious(connection, record.clientId, result, previous, !hello.resume, deps) : undefined;
-  connection.epoch = result.epoch;
-  if (connection.isClosed()) {
-    // The client left while we attached and the close handler skipped it (no epoch yet): release it here.
-    deps.release.release(connection);
-    return;
-  }
-
-  metrics.connects.inc({ result: 'open' });
-  connection.sendFrame({ type: 'open', clientId: record.clientId, epoch: result.epoch, expiresAt: record.expiresAt });
   const gap = delivered === undefined ? result.gap : gapAfter(result.gap, delivered);
-  if (gap) {
-    metrics.gaps.inc({ reason: gap.reason });
-    connection.sendFrame(gap);
-  }
-  connection.state = 'open';
-  const pending = connection.pending ?? [];
-  connection.pending = undefined;
-  if (delivered !== undefined) connection.lastSeq = Math.max(connection.lastSeq, delivered);
-  for (const message of result.replay) if (connection.replay(message)) metrics.replays.inc();
-  // Everything up to the channel's seq at attach time was replayed or reported as a gap.
-  connection.lastSeq = Math.max(connection.lastSeq, result.lastSeq);
-  for (const message of pending) deps.registry.deliver(connection, message);
-  if (connection.state === 'open') deps.onOpen(connection);
+  return {
+    kind: 'attached',
+    epoch: result.epoch,
+    open: { type: 'open', clientId: record.clientId, epoch: result.epoch, expiresAt: record.expiresAt },
+    ...(gap ? { gap } : {}),
+    replay: result.replay,
+    lastSeq: result.lastSeq,
+    ...(delivered !== undefined ? { delivered } : {}),
+  };
 }
 
 /**
@@ -127,7 +120,7 @@ async function deliveredByPrevious(connection: Connection, clientId: string, res
   const { metrics } = deps;
   if (nodeId === deps.nodeId) {
     if (!wanted) return undefined;
-    const local = previous?.id === connectionId ? previous.lastSeq : deps.release.deliveredSeq(connectionId, result.epoch);
+    const local = previous?.id === connectionId ? previous.lastSeq : deps.closedSockets.deliveredSeq(connectionId, result.epoch);
     metrics.handovers.inc({ result: local === undefined ? 'unknown' : 'local' });
     return local;
   }

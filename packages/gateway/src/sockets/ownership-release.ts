@@ -1,6 +1,6 @@
 /**
  * Releasing a closed socket's ownership of its client: the one path every close takes (the socket server's
- * close handler, and the hello path for a socket that left during its attach).
+ * close handler, and its hello step for a socket that left during its attach: SocketServer.hello).
  *
  * A release that cannot reach the store is retried until it does: otherwise the client would stay owned by
  * a socket that is gone and its disconnected webhook would never be sent. The retry queue is bounded

@@ -3,7 +3,7 @@
  * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
  */
 import { randomBytes } from 'node:crypto';
-import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame } from '@channel-gateway/protocol';
+import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame, type HelloFrame } from '@channel-gateway/protocol';
 import { isStoreOutage } from '../stores/store-health.js';
 import type { GatewayConfig } from '../config.js';
 import { Connection } from './connection.js';
@@ -24,7 +24,7 @@ const RELEASE_RETRY_EVERY_TICKS = 8;
 const MAX_FRAMES_PER_WINDOW = 30;
 const FLOOD_WINDOW_MS = 10_000;
 
-export type SocketServerDeps = Omit<HelloDeps, 'onOpen' | 'release'> & { config: GatewayConfig };
+export type SocketServerDeps = Omit<HelloDeps, 'closedSockets'> & { config: GatewayConfig };
 
 export class SocketServer {
   private readonly helloDeadlines: DeadlineWheel<Connection>;
@@ -69,12 +69,11 @@ export class SocketServer {
       compression: config.compression,
       upgrade: (request) => this.upgrade(request),
       open: (socket: TransportSocket, connection) => {
-        connection.ws = socket;
         // Counted once open (an accepted upgrade can still fail its handshake), released in onClose.
         this.caps.add(connection.address);
-        connection.counted = true;
+        connection.opened(socket);
         if (connection.refusal !== undefined) return connection.close(connection.refusal);
-        connection.wheelBucket = this.helloDeadlines.add(connection, this.deps.clock.now() + config.helloTimeoutMs);
+        connection.scheduleIn(this.helloDeadlines, this.deps.clock.now() + config.helloTimeoutMs);
       },
       message: (_socket, connection, message, isBinary) => this.onFrame(connection, message, isBinary),
       close: (_socket, connection, code) => this.onClose(connection, code),
@@ -122,14 +121,13 @@ export class SocketServer {
     const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
     // Refusals that the app must see as an error are upgraded and then closed with their code.
-    const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
-    connection.address = address;
+    const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, address, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
     return { accept: connection };
   }
 
   private onFrame(connection: Connection, message: Uint8Array, isBinary: boolean): void {
     if (message.byteLength > this.deps.config.maxInboundFrameBytes) return connection.close(CloseCode.FRAME_TOO_BIG);
-    if (this.isFlooding(connection)) return connection.close(CloseCode.RATE_LIMITED);
+    if (connection.countFrame(Date.now(), FLOOD_WINDOW_MS) > MAX_FRAMES_PER_WINDOW) return connection.close(CloseCode.RATE_LIMITED);
     const frame = isBinary ? undefined : parseClientFrame(Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('utf8'));
     if (!frame) return this.protocolError(connection);
     if (frame.type === 'ping') {
@@ -140,20 +138,33 @@ export class SocketServer {
     }
     if (connection.state !== 'awaiting-hello') return this.protocolError(connection);
     if (!this.accepting) return connection.close(CloseCode.DRAINING);
-    this.helloDeadlines.remove(connection, connection.wheelBucket);
-    handleHello(connection, frame, { ...this.deps, release: this.release, onOpen: (open) => this.scheduleExpiry(open) }).catch((error: Error) => {
+    connection.unscheduleFrom(this.helloDeadlines);
+    connection.beginHello();
+    this.hello(connection, frame).catch((error: Error) => {
       if (!isStoreOutage(error)) this.deps.logger.error({ err: error.message }, 'hello failed');
       connection.close(CloseCode.UNAVAILABLE);
     });
   }
 
-  private isFlooding(connection: Connection): boolean {
-    const now = Date.now();
-    if (now - connection.floodWindowStart >= FLOOD_WINDOW_MS) {
-      connection.floodWindowStart = now;
-      connection.framesInWindow = 0;
+  /** Runs the hello path and applies what came of it. */
+  private async hello(connection: Connection, frame: HelloFrame): Promise<void> {
+    const { metrics, registry } = this.deps;
+    const outcome = await handleHello(connection, frame, { ...this.deps, closedSockets: this.release });
+    if (outcome.kind === 'gone') return;
+    if (outcome.kind === 'refused') {
+      metrics.connects.inc({ result: outcome.result });
+      return connection.close(outcome.code);
     }
-    return ++connection.framesInWindow > MAX_FRAMES_PER_WINDOW;
+    // The client left while it attached: its close handler ran before it owned the client, so it is released here.
+    if (!connection.ownsClient(outcome.epoch)) return this.release.release(connection);
+    // Closed by this node meanwhile (replaced, too slow): released when the transport reports the close.
+    if (connection.isClosed()) return;
+    metrics.connects.inc({ result: 'open' });
+    if (outcome.gap) metrics.gaps.inc({ reason: outcome.gap.reason });
+    const { replayed, pending } = connection.goLive(outcome);
+    if (replayed > 0) metrics.replays.inc(replayed);
+    for (const message of pending) registry.deliver(connection, message);
+    if (connection.state === 'open') this.scheduleExpiry(connection);
   }
 
   private protocolError(connection: Connection): void {
@@ -162,8 +173,7 @@ export class SocketServer {
   }
 
   private scheduleExpiry(connection: Connection): void {
-    connection.wheelBucket = this.tokenExpiries.add(connection, connection.expiresAt);
-    connection.live = true;
+    connection.scheduleExpiry(this.tokenExpiries);
     this.deps.metrics.socketsLive.inc();
   }
 
@@ -171,16 +181,14 @@ export class SocketServer {
     const { metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
     metrics.closes.inc({ reason });
-    if (connection.counted) this.caps.release(connection.address);
-    connection.counted = false;
-    // The bucket is in whichever wheel holds the connection; removing from the other is a no-op.
-    this.helloDeadlines.remove(connection, connection.wheelBucket);
-    this.tokenExpiries.remove(connection, connection.wheelBucket);
-    if (connection.live) metrics.socketsLive.dec();
-    connection.state = 'closed';
-    connection.ws = undefined;
-    if (connection.epoch === '') return; // never attached, or hello.ts releases it when its attach returns
-    this.release.release(connection);
+    const was = connection.transportClosed();
+    if (was.opened) this.caps.release(connection.address);
+    // In whichever wheel holds the connection; taking it out of the other is a no-op.
+    connection.unscheduleFrom(this.helloDeadlines);
+    connection.unscheduleFrom(this.tokenExpiries);
+    if (was.live) metrics.socketsLive.dec();
+    // Not yet its client's owner (never attached, or still attaching: the hello step releases it when its attach returns).
+    if (was.owner) this.release.release(connection);
   }
 
   private tick(): void {
@@ -192,7 +200,6 @@ export class SocketServer {
       connection.close(CloseCode.HELLO_TIMEOUT);
     }
     for (const connection of this.tokenExpiries.takeDue(now)) {
-      connection.wheelBucket = -1;
       if (connection.state === 'open' && connection.expiresAt <= now) connection.close(CloseCode.TOKEN_EXPIRED);
     }
   }

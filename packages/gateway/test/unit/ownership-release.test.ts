@@ -17,12 +17,15 @@ import { ConnectionRegistry } from '../../src/sockets/connection-registry.js';
 import { OwnershipRelease } from '../../src/sockets/ownership-release.js';
 import { DEFAULT_TEST_LIMITS, DEFAULT_TEST_PRESENCE } from '../support/store-fixtures.js';
 
+/** A socket that attached in epoch e1, delivered up to `lastSeq`, and closed. */
 function closedSocket(id: string, clientId: string, lastSeq: number): Connection {
-  const connection = new Connection(id, 1_000_000);
-  connection.clientId = clientId;
-  connection.epoch = 'e1';
-  connection.lastSeq = lastSeq;
-  connection.state = 'closed';
+  const connection = new Connection(id, 1_000_000, '127.0.0.1');
+  connection.opened({ send: () => 'sent', bufferedAmount: () => 0, end: () => undefined, cork: (writes) => writes() });
+  connection.beginHello();
+  connection.identify(clientId, Date.now() + 60_000);
+  connection.attachedFrom(lastSeq + 1);
+  connection.ownsClient('e1');
+  expect(connection.transportClosed().owner).toBe(true);
   return connection;
 }
 
