@@ -6,6 +6,9 @@
  * (POST /v1/channels/bench/messages, 200-byte message, no socket open: `queued`) and GET /healthz (Hono).
  *
  *   node bench/http-request-cost.mjs --transports uws,node --requests 20000 --rounds 3
+ *
+ * `--transports` takes CG_TRANSPORT values; at commit e3ae83f also `uws-front`, the HTTP/1.0 front
+ * experiment measured in bench/results/2026-12-01-http10-front.md (built, measured, not kept).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -125,7 +125,7 @@ const schema = z.object({
   /** permessage-deflate; off by default (CPU and memory per socket). */
   COMPRESSION: flag.default(false),
   /** Server transport: uws (uWebSockets.js, native builds only), node (node:http + ws), auto (uws when a native build loads). */
-  TRANSPORT: z.enum(['auto', 'uws', 'node', 'uws-front']).default('auto'),
+  TRANSPORT: z.enum(['auto', 'uws', 'node']).default('auto'),
 });
 
 export type WebhookBodyFormat = z.infer<typeof schema>['WEBHOOK_BODY_FORMAT'];
@@ -159,7 +159,7 @@ export type GatewayConfig = {
   idempotency: { ttlSeconds: number; maxKeys: number };
   drainTimeoutMs: number;
   compression: boolean;
-  transport: 'auto' | 'uws' | 'node' | 'uws-front';
+  transport: 'auto' | 'uws' | 'node';
   /** `bodyFormat` absent: urlencoded. */
   webhooks: { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number; bodyFormat?: WebhookBodyFormat } | undefined;
   presence: { graceMs: number; heartbeatIntervalMs: number; nodeTimeoutMs: number };

@@ -9,9 +9,8 @@ import { NodeTransport } from './node/node-transport.js';
 import type { Transport } from './transport.js';
 import { tryLoadUws } from './uws/load-uws.js';
 import { UwsTransport } from './uws/uws-transport.js';
-import { FrontedUwsTransport } from './uws/http10-front.js';
 
-export type TransportChoice = 'auto' | 'uws' | 'node' | 'uws-front';
+export type TransportChoice = 'auto' | 'uws' | 'node';
 
 export class TransportUnavailableError extends Error {
   override readonly name = 'TransportUnavailableError';
@@ -26,7 +25,6 @@ export interface CreatedTransport {
 export function createTransport(choice: TransportChoice, options: TransportOptions): CreatedTransport {
   if (choice === 'node') return { transport: nodeTransport(options), skipped: [] };
   const uws = tryLoadUws();
-  if ('loaded' in uws && choice === 'uws-front') return { transport: new FrontedUwsTransport(new UwsTransport(uws.loaded, options), nodeTransport(options)), skipped: [] };
   if ('loaded' in uws) return { transport: new UwsTransport(uws.loaded, options), skipped: uws.loaded.skipped };
   if (choice === 'uws') {
     throw new TransportUnavailableError(

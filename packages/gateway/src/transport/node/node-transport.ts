@@ -160,15 +160,6 @@ export class NodeTransport implements Transport {
     });
   }
 
-  private adopting = false;
-
-  /** EXPERIMENT (http10-front.ts): serves a connection accepted elsewhere. */
-  adopt(socket: Socket): void {
-    if (!this.adopting) this.sweeper?.start();
-    this.adopting = true;
-    this.server.emit('connection', socket);
-  }
-
   close(): void {
     this.sweeper?.stop();
     this.server.close();

@@ -114,18 +114,6 @@ export class UwsTransport implements Transport {
     });
   }
 
-  /** EXPERIMENT (http10-front.ts): listens on a unix socket. */
-  listenUnix(path: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      (this.app as any).listen_unix((socket: UsListenSocket | false) => {
-        if (!socket) return reject(new Error(`cannot listen on ${path}`));
-        this.listenSocket = socket;
-        resolve();
-      }, path);
-    });
-  }
-
   close(): void {
     if (this.listenSocket) this.loaded.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
