@@ -7,7 +7,7 @@
  *
  *   node bench/http-request-cost.mjs --transports uws,node --requests 20000 --rounds 3
  *
- * `--transports` takes CG_TRANSPORT values; at the commit "Experiment (issue 14.6 …)" (`git log --grep uws-front`; 37ec67a when written) also `uws-front`, the HTTP/1.0 front
+ * `--transports` takes CG_TRANSPORT values; at the commit "Experiment (issue 14.6 …)" (`git log --grep uws-front`; 985a9bd when written) also `uws-front`, the HTTP/1.0 front
  * experiment measured in bench/results/2026-12-01-http10-front.md (built, measured, not kept).
  */
 import { spawn } from 'node:child_process';
