@@ -20,7 +20,15 @@ export interface LoadBalancer {
   stop(): Promise<void>;
 }
 
-export async function startHaproxy(backends: Array<{ name: string; port: number }>): Promise<LoadBalancer> {
+/** HTTP/1.1 checks: uWS keeps connections open, and the uWS fork does not answer an HTTP/1.0 check at all. */
+export const HTTP11_CHECK = ['option httpchk', 'http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host localhost hdr Connection close'];
+
+export interface HaproxyOptions {
+  /** The backend's health-check lines (default HTTP11_CHECK), e.g. `option httpchk GET /readyz` for HAProxy's own default of HTTP/1.0. */
+  check?: readonly string[];
+}
+
+export async function startHaproxy(backends: Array<{ name: string; port: number }>, options: HaproxyOptions = {}): Promise<LoadBalancer & { checkStatus(): Promise<string[]> }> {
   const haproxy = findExecutable('haproxy');
   if (!haproxy) throw new Error('haproxy is not installed: apt-get install haproxy');
   const [port, statsPort] = [await getFreePort(), await getFreePort()];
@@ -45,9 +53,7 @@ export async function startHaproxy(backends: Array<{ name: string; port: number 
     '  stats uri /stats',
     'backend nodes',
     '  balance roundrobin',
-    // HTTP/1.1 checks: uWS keeps connections open, so an HTTP/1.0 check would wait for a close that never comes.
-    '  option httpchk',
-    '  http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host localhost hdr Connection close',
+    ...(options.check ?? HTTP11_CHECK).map((line) => `  ${line}`),
     '  http-check expect status 200',
     '  default-server inter 200ms fall 1 rise 2',
     ...backends.map((b) => `  server ${b.name} ${LOOPBACK}:${b.port} check`),
@@ -58,19 +64,20 @@ export async function startHaproxy(backends: Array<{ name: string; port: number 
   writeFileSync(file, config);
   const process: SpawnedProcess = spawnProcess(haproxy, ['-db', '-f', file], { name: 'haproxy' });
   const statsUrl = `http://${LOOPBACK}:${statsPort}/stats;csv`;
-  const serversUp = async () => {
-    const csv = await (await fetch(statsUrl)).text();
-    return csv
+  const servers = async () =>
+    (await (await fetch(statsUrl)).text())
       .split('\n')
       .map((line) => line.split(','))
-      .filter((cells) => cells[0] === 'nodes' && cells[1] !== 'BACKEND' && cells[1] !== 'FRONTEND' && cells[17] === 'UP')
-      .map((cells) => cells[1]!);
-  };
+      .filter((cells) => cells[0] === 'nodes' && cells[1] !== 'BACKEND' && cells[1] !== 'FRONTEND');
+  const serversUp = async () => (await servers()).filter((cells) => cells[17] === 'UP').map((cells) => cells[1]!);
+  // The CSV's check_status column: e.g. L7OK, L7STS (wrong status), L7TOUT (no answer in time).
+  const checkStatus = async () => (await servers()).map((cells) => cells[36] ?? '');
   await waitFor(() => fetch(statsUrl).then((r) => r.ok), { timeoutMs: 10_000, what: `haproxy's stats page (output: ${process.tail(20)})` });
   return {
     httpUrl: `http://${LOOPBACK}:${port}`,
     wsUrl: `ws://${LOOPBACK}:${port}/v1/socket`,
     serversUp,
+    checkStatus,
     stop: async () => {
       await process.stop('SIGTERM');
     },

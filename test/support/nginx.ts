@@ -41,8 +41,13 @@ export function nginxConfigFor(shipped: string, port: number, backends: readonly
   return out.join('\n');
 }
 
+export interface NginxOptions {
+  /** Changes the shipped configuration first, e.g. drops `proxy_http_version 1.1` to get nginx's default (1.0). */
+  transform?: (shipped: string) => string;
+}
+
 /** Starts nginx with the shipped configuration in front of the given gateway ports. */
-export async function startNginx(backendPorts: readonly number[]): Promise<LoadBalancer & { accessLog(): string }> {
+export async function startNginx(backendPorts: readonly number[], options: NginxOptions = {}): Promise<LoadBalancer & { accessLog(): string }> {
   const nginx = findExecutable('nginx');
   if (!nginx) throw new Error('nginx is not installed: apt-get install nginx');
   const port = await getFreePort();
@@ -52,7 +57,8 @@ export async function startNginx(backendPorts: readonly number[]): Promise<LoadB
   chmodSync(dir, 0o755);
   for (const temp of TEMP_DIRS) chmodSync((mkdirSync(join(dir, temp)), join(dir, temp)), 0o777);
   const file = join(dir, 'nginx.conf');
-  writeFileSync(file, nginxConfigFor(readFileSync(SHIPPED_NGINX_CONF, 'utf8'), port, backendPorts, dir));
+  const shipped = readFileSync(SHIPPED_NGINX_CONF, 'utf8');
+  writeFileSync(file, nginxConfigFor(options.transform ? options.transform(shipped) : shipped, port, backendPorts, dir));
   const process = spawnProcess(nginx, ['-p', dir, '-c', file, '-g', 'daemon off;'], { name: 'nginx' });
   const httpUrl = `http://${LOOPBACK}:${port}`;
   await waitFor(() => fetch(`${httpUrl}/healthz`).then((r) => r.ok), {

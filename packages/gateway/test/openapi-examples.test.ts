@@ -1,6 +1,7 @@
 /**
- * The answers docs/openapi.yaml shows are the real ones: every error example (components.responses) and
- * the /readyz examples are produced on a real node and compared whole. A documented example that this
+ * The answers docs/openapi.yaml shows are the real ones: every error example (components.responses), with
+ * the headers the document declares for it, and the /readyz examples are produced on a real node and
+ * compared whole. A documented example that this
  * file does not know how to produce fails the test, so a new one cannot drift unchecked.
  */
 import { readFileSync } from 'node:fs';
@@ -70,6 +71,8 @@ describe('docs/openapi.yaml examples are real answers', () => {
     NotFound: () => fetch(gateway.httpUrl + '/v1/channels/nobody-here', { headers: { authorization: `Bearer ${API_KEY}` } }),
     PayloadTooLarge: () => post('/v1/channels/user-42/messages', JSON.stringify({ message: 'x'.repeat(gateway.node.config.maxBodyBytes) })),
     UnsupportedMediaType: () => post('/v1/channels', '{}', { 'content-type': 'text/plain' }),
+    MethodNotAllowed: () => fetch(gateway.httpUrl + '/v1/messages', { headers: { authorization: `Bearer ${API_KEY}` } }),
+    UpgradeRequired: () => fetch(gateway.httpUrl + '/v1/socket'),
     IdempotencyKeyReused: async () => {
       await post('/v1/channels', JSON.stringify({ clientId: 'user-42' }));
       const once = (message: string) => post('/v1/channels/user-42/messages', JSON.stringify({ message }), { 'idempotency-key': 'order-1' });
@@ -94,7 +97,7 @@ describe('docs/openapi.yaml examples are real answers', () => {
       return fetch(onRedis.httpUrl + '/v1/channels', { method: 'POST', body: '{}', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } });
     },
   };
-  const statusOf: Record<string, number> = { BadRequest: 400, Unauthorized: 401, NotFound: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415, IdempotencyKeyReused: 409, RateLimited: 429, Unavailable: 503 };
+  const statusOf: Record<string, number> = { BadRequest: 400, Unauthorized: 401, NotFound: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415, MethodNotAllowed: 405, UpgradeRequired: 426, IdempotencyKeyReused: 409, RateLimited: 429, Unavailable: 503 };
 
   it('documents exactly the error examples this test produces', () => {
     expect([...errorExamples().keys()].sort()).toEqual(Object.keys(produce).sort());
@@ -103,14 +106,20 @@ describe('docs/openapi.yaml examples are real answers', () => {
   for (const [name, request] of Object.entries(produce)) {
     it(`${name}: the documented body is what the node answers`, async () => {
       const documented = errorExamples().get(name);
-      expect(await answer(await request())).toEqual({ status: statusOf[name.split('.')[0]!], body: documented });
+      const response = await request();
+      // The headers the document declares for this answer (Retry-After, Allow, Upgrade) are sent.
+      const declared = Object.keys(openapi.components.responses[name.split('.')[0]!].headers ?? {});
+      for (const header of declared) expect(response.headers.get(header), `${name}: ${header}`).toBeTruthy();
+      expect(await answer(response)).toEqual({ status: statusOf[name.split('.')[0]!], body: documented });
     });
   }
 
   it('/readyz: ready, and the body of a node whose Redis is gone', async () => {
     expect(await answer(await fetch(gateway.httpUrl + '/readyz'))).toEqual({ status: 200, body: readyzExample('200') });
     if (!onRedis) throw new Error('runs after Unavailable, which stops that node’s Redis');
-    expect(await answer(await fetch(onRedis.httpUrl + '/readyz'))).toEqual({ status: 503, body: readyzExample('503', 'redisUnreachable') });
+    const notReady = await fetch(onRedis.httpUrl + '/readyz');
+    expect(notReady.headers.get('retry-after')).toBe('1');
+    expect(await answer(notReady)).toEqual({ status: 503, body: readyzExample('503', 'redisUnreachable') });
   });
 
   it('/readyz: the body of a draining node', async () => {
@@ -121,6 +130,7 @@ describe('docs/openapi.yaml examples are real answers', () => {
     });
     await node.drain();
     const response = await opsRoutes(node.metrics, node).request('/readyz');
+    expect(response.headers.get('retry-after')).toBe('1');
     expect(await answer(response)).toEqual({ status: 503, body: readyzExample('503', 'draining') });
   });
 });

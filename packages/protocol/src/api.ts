@@ -88,6 +88,8 @@ export const ApiErrorCode = {
   INTERNAL: 'internal',
   /** An idempotency key came back with a different client or message than its first use (409, or a batch item). */
   IDEMPOTENCY_KEY_REUSED: 'idempotency_key_reused',
+  /** A plain HTTP request on the WebSocket endpoint (426, with `Upgrade: websocket`). */
+  UPGRADE_REQUIRED: 'upgrade_required',
 } as const;
 export type ApiErrorCodeValue = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 

@@ -68,7 +68,7 @@ export class ChannelService {
    * client only while it is unexpired and its channel generation is current (not revoked by a delete);
    * otherwise the item is `no_channel`, without a client ID.
    */
-  async sendBatch(items: ReadonlyArray<BatchItem>): Promise<BatchSendResult[]> {
+  async sendBatch(items: ReadonlyArray<BatchItem>, batchKey?: string): Promise<BatchSendResult[]> {
     const now = this.clock.now();
     const recipients = await this.resolveTokens(items, now);
     const messages: OutgoingMessage[] = [];
@@ -76,7 +76,7 @@ export class ChannelService {
       const item = items[i]!;
       const recipient = recipients[i];
       if (recipient && 'message' in item) {
-        const message = outgoing(recipient.clientId, JSON.stringify(item.message), item.idempotencyKey);
+        const message = outgoing(recipient.clientId, JSON.stringify(item.message), item.idempotencyKey ?? itemKey(batchKey, i));
         messages.push(recipient.generation === undefined ? message : { ...message, generation: recipient.generation });
       }
     }
@@ -89,7 +89,8 @@ export class ChannelService {
       const clientId = recipient && result.status !== 'no_channel' ? recipient.clientId : 'token' in item ? undefined : item.clientId;
       if (result.status === 'key_reused') {
         this.metrics.idempotencyKeyReuses.inc();
-        return { ...(clientId !== undefined ? { clientId } : {}), status: 'invalid', error: keyReusedError(`messages[${i}].idempotencyKey`, result.differs) };
+        const field = 'message' in item && item.idempotencyKey === undefined ? 'Idempotency-Key' : `messages[${i}].idempotencyKey`;
+        return { ...(clientId !== undefined ? { clientId } : {}), status: 'invalid', error: keyReusedError(field, result.differs) };
       }
       this.count(result);
       return clientId !== undefined ? { clientId, status: result.status } : { status: result.status };
@@ -125,6 +126,14 @@ export class ChannelService {
   async delete(clientId: string): Promise<boolean> {
     return this.channels.delete(clientId, this.clock.now());
   }
+}
+
+/**
+ * The key of item `index` under a batch's `Idempotency-Key` header: the header and the item's position,
+ * joined by a space, which a key given by a sender never holds (visible ASCII only), so the two never meet.
+ */
+function itemKey(batchKey: string | undefined, index: number): string | undefined {
+  return batchKey === undefined ? undefined : `${batchKey} ${index}`;
 }
 
 function outgoing(clientId: string, encodedData: string, idempotencyKey: string | undefined): OutgoingMessage {

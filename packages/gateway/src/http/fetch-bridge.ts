@@ -3,15 +3,18 @@
  * routes, on both transports (one adapter rather than @hono/node-server, so body limits, error answers and
  * the uWS path stay the same code).
  */
-import { ApiErrorCode } from '@channel-gateway/protocol';
+import { ApiErrorCode, SOCKET_PATH } from '@channel-gateway/protocol';
 import type { HttpExchange, Transport } from '../transport/transport.js';
 import type { ApiKeyGuard } from './api-keys.js';
+import { allowedMethods, methodNotAllowedBody } from './allowed-methods.js';
 import { HttpApiError } from './api-error.js';
 import { readBody } from './read-body.js';
 
 /** What the bridge passes besides the Request: the peer's address (read while the exchange is valid). */
 export interface FetchEnv {
   remoteAddress: string;
+  /** The path as sent (not decoded, dot segments kept): what the handler routes on. */
+  path: string;
 }
 
 export type FetchHandler = (request: Request, env: FetchEnv) => Response | Promise<Response>;
@@ -25,8 +28,9 @@ export interface FetchBridgeOptions {
 
 export function serveFetch(transport: Transport, handler: FetchHandler, options: FetchBridgeOptions): void {
   transport.route('any', '/*', (exchange) => {
-    const env: FetchEnv = { remoteAddress: exchange.remoteAddress() };
-    if (exchange.path.startsWith('/v1/')) {
+    const env: FetchEnv = { remoteAddress: exchange.remoteAddress(), path: exchange.path };
+    // The socket endpoint takes no API key, also when it is asked without an upgrade (426).
+    if (exchange.path.startsWith('/v1/') && exchange.path !== SOCKET_PATH) {
       try {
         options.apiKeys.check(exchange.header('authorization'), env.remoteAddress, exchange.header('x-forwarded-for'));
       } catch (error) {
@@ -55,9 +59,11 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
  * (`user@evil`, `a:99999`, `[`) is the client's error. Issue 12.1: this used to throw out of the uWS
  * callback and end the process.
  */
-function toRequest(exchange: HttpExchange, makeRequest: () => Request): Request | { status: number; body: string } {
+function toRequest(exchange: HttpExchange, makeRequest: () => Request): Request | { status: number; body: string; allow?: string } {
   if (FORBIDDEN_METHODS.has(exchange.method)) {
-    return { status: 405, body: JSON.stringify({ error: { code: ApiErrorCode.METHOD_NOT_ALLOWED, message: `${exchange.method} is not served here` } }) };
+    const allow = allowedMethods(exchange.path);
+    if (allow) return { status: 405, body: JSON.stringify(methodNotAllowedBody(exchange.method, exchange.path, allow)), allow };
+    return { status: 404, body: JSON.stringify({ error: { code: ApiErrorCode.NOT_FOUND, message: `no route for ${exchange.method} ${exchange.path}` } }) };
   }
   try {
     return makeRequest();
@@ -70,7 +76,7 @@ const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/jso
 
 async function respond(exchange: HttpExchange, handler: FetchHandler, makeRequest: () => Request, env: FetchEnv, options: FetchBridgeOptions): Promise<void> {
   const request = toRequest(exchange, makeRequest);
-  if (!(request instanceof Request)) return exchange.respond(request.status, JSON_HEADERS, request.body);
+  if (!(request instanceof Request)) return exchange.respond(request.status, request.allow ? [...JSON_HEADERS, ['allow', request.allow]] : JSON_HEADERS, request.body);
   let response: Response;
   let body: ArrayBuffer;
   try {

@@ -3,7 +3,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
+import { ApiErrorCode, SOCKET_PATH } from '@channel-gateway/protocol';
 import type { GatewayMetrics } from '../ops/metrics.js';
+
+/** Every 503 says when to come back: a probe looks again within a second; a missing build needs an operator. */
+const READYZ_RETRY_AFTER = { 'Retry-After': '1' };
+const NOT_BUILT_RETRY_AFTER = '60';
 
 export interface Readiness {
   /** Undefined when ready, otherwise why not. */
@@ -22,13 +27,22 @@ export function opsRoutes(metrics: GatewayMetrics, readiness: Readiness): Hono {
     const reason = readiness.notReadyBecause();
     if (!reason) return c.json({ status: 'ready' });
     // Draining is a state of its own (docs/openapi.yaml); any other answer says why the node cannot serve.
-    return c.json(reason === 'draining' ? { status: 'draining' } : { status: 'not_ready', reason }, 503);
+    return c.json(reason === 'draining' ? { status: 'draining' } : { status: 'not_ready', reason }, 503, READYZ_RETRY_AFTER);
   });
   ops.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
   ops.get('/_ah/channel/jsapi', (c) =>
     jsapi
       ? c.body(jsapi, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' })
-      : c.text('the browser client is not built (run pnpm build)', 503),
+      : c.text('the browser client is not built (run pnpm build)', 503, { 'Retry-After': NOT_BUILT_RETRY_AFTER }),
+  );
+  // The WebSocket endpoint without an upgrade (a browser tab, a curl, a proxy that dropped the Upgrade
+  // header): the transports hand such a request to the HTTP routes, and it is told what the path wants.
+  ops.get(SOCKET_PATH, (c) =>
+    c.json(
+      { error: { code: ApiErrorCode.UPGRADE_REQUIRED, message: 'this is the WebSocket endpoint: open it with Upgrade: websocket (docs/PROTOCOL.md)' } },
+      426,
+      { Upgrade: 'websocket' },
+    ),
   );
   ops.get('/openapi.yaml', (c) => (openapi ? c.body(openapi, 200, { 'Content-Type': 'application/yaml; charset=utf-8' }) : c.notFound()));
   return ops;

@@ -77,9 +77,11 @@ export function mountSendRoutes(transport: Transport, deps: SendRoutesDeps): voi
   transport.route(
     'post',
     BATCH_ROUTE,
-    route(BATCH_ROUTE, async (body) => {
-      // Valid items go to the store in one step (in order: per-client order is the array's order).
-      const results = await deps.service.sendBatch(parseBatch(body));
+    route(BATCH_ROUTE, async (body, { idempotencyKey }) => {
+      // Valid items go to the store in one step (in order: per-client order is the array's order). The
+      // header keys the items that bring no key of their own (as the Go SDK sends it: a retried batch is safe).
+      const batchKey = parseIdempotencyKeyHeader(idempotencyKey);
+      const results = await deps.service.sendBatch(parseBatch(body), batchKey);
       return { results };
     }),
   );

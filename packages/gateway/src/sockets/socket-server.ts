@@ -104,7 +104,7 @@ export class SocketServer {
   private upgrade(request: UpgradeRequest): UpgradeAnswer<Connection> {
     const { config, clock, metrics } = this.deps;
     const origin = request.header('origin');
-    if (!this.accepting) return { refuse: { status: 503, body: 'draining' } };
+    if (!this.accepting) return { refuse: { status: 503, body: 'draining', headers: { 'Retry-After': '1' } } };
     const address = clientAddress(request, config.trustProxy);
     if (!this.rateLimiter.allow(address, clock.now())) {
       // Refused before the upgrade (cheap); the browser sees a failed connection and backs off.
@@ -116,7 +116,7 @@ export class SocketServer {
       metrics.connects.inc({ result: full === 'address' ? 'too_many_sockets' : 'node_full' });
       return full === 'address'
         ? { refuse: { status: 429, body: 'too many open sockets from this address' } }
-        : { refuse: { status: 503, body: 'this node holds as many sockets as it may' } };
+        : { refuse: { status: 503, body: 'this node holds as many sockets as it may', headers: { 'Retry-After': '5' } } };
     }
     const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });

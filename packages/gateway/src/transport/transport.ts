@@ -52,8 +52,8 @@ export interface UpgradeRequest {
   remoteAddress(): string;
 }
 
-/** Accept with the socket's data, or refuse with a plain HTTP answer. */
-export type UpgradeAnswer<T> = { accept: T } | { refuse: { status: number; body: string } };
+/** Accept with the socket's data, or refuse with a plain HTTP answer (every 503 with a Retry-After among its headers). */
+export type UpgradeAnswer<T> = { accept: T } | { refuse: { status: number; body: string; headers?: Readonly<Record<string, string>> } };
 
 /**
  * What `send` did: `sent` (written or queued under the limit), `backpressure` (queued, over half the

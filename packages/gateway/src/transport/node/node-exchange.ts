@@ -73,9 +73,10 @@ export class NodeExchange implements HttpExchange {
     const res = this.res;
     res.statusCode = status;
     for (const [key, value] of headers) if (key.toLowerCase() !== 'content-length') res.appendHeader(key, value);
-    // node:http answers `Connection: close` itself to a client that asked for it (and to HTTP/1.0).
-    // A body not read to its end is not drained either: the connection closes after the answer.
-    if (closeConnection || !this.req.complete) res.setHeader('connection', 'close');
+    // node:http answers `Connection: close` itself to a client that asked for it. A body not read to its
+    // end is not drained either: the connection closes after the answer. HTTP/1.0 always gets a close
+    // (node:http would keep an HTTP/1.0 `Connection: keep-alive` open, a legacy extension nothing here needs).
+    if (closeConnection || !this.req.complete || this.req.httpVersionMinor === 0) res.setHeader('connection', 'close');
     // Always a Content-Length (as uWS): HTTP/1.0 clients then need not wait for the close.
     if (status !== 204 && status !== 304) res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     res.end(body);

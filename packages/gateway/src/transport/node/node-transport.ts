@@ -123,7 +123,7 @@ export class NodeTransport implements Transport {
         this.options.onError(error, 'websocket upgrade');
         return refuseUpgrade(tcp, 500, INTERNAL_ERROR_BODY);
       }
-      if ('refuse' in answer) return refuseUpgrade(tcp, answer.refuse.status, answer.refuse.body);
+      if ('refuse' in answer) return refuseUpgrade(tcp, answer.refuse.status, answer.refuse.body, answer.refuse.headers);
       const { accept: data } = answer;
       wss.handleUpgrade(req, tcp, head, (ws) => {
         const socket = new NodeSocket(ws, route.maxBackpressureBytes);
@@ -175,7 +175,8 @@ function headerOf(req: IncomingMessage, name: string): string {
 }
 
 /** A plain HTTP answer on a socket that node:http handed over (upgrade, CONNECT), then the end of the connection. */
-function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+function refuseUpgrade(socket: Duplex, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
   const length = Buffer.byteLength(body);
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n${body}`);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\n${extra}Content-Length: ${length}\r\n\r\n${body}`);
 }

@@ -68,8 +68,14 @@ export class UwsTransport implements Transport {
         const extensions = req.getHeader('sec-websocket-extensions');
         try {
           const answer = route.upgrade({ header: (name) => req.getHeader(name), remoteAddress: () => Buffer.from(res.getRemoteAddressAsText()).toString() });
-          if ('refuse' in answer) res.writeStatus(`${answer.refuse.status} Refused`).end(answer.refuse.body, true);
-          else res.upgrade<UserData<T>>({ data: answer.accept, socket: undefined }, key, protocol, extensions, context);
+          if ('refuse' in answer) {
+            const { status, body, headers = {} } = answer.refuse;
+            res.cork(() => {
+              res.writeStatus(`${status} Refused`);
+              for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
+              res.end(body, true);
+            });
+          } else res.upgrade<UserData<T>>({ data: answer.accept, socket: undefined }, key, protocol, extensions, context);
         } catch (error) {
           this.options.onError(error, 'websocket upgrade');
           res.writeStatus('500 Internal Server Error').end(INTERNAL_ERROR_BODY, true);
