@@ -36,10 +36,16 @@ type Presence struct {
 	EventTime time.Time
 }
 
-// VerifyRequest reads r's body, checks its signature with secret (the gateway's CG_WEBHOOK_SECRET; ""
-// means CHANNEL_GATEWAY_WEBHOOK_SECRET) and puts the body back, so the handler can still read it (r.FormValue("from")). The error matches
-// ErrInvalidSignature when the signature is missing, wrong or stale.
+// VerifyRequest reads r's body, checks its v2 signature with secret (the gateway's CG_WEBHOOK_SECRET; ""
+// means CHANNEL_GATEWAY_WEBHOOK_SECRET) for the event r's path names (or, on another path, its signed
+// X-Channel-Event) and puts the body back, so the handler can still read it (r.FormValue("from")). The
+// error matches ErrInvalidSignature when the signature is missing, wrong (a delivery replayed to the
+// other path included) or stale, and ErrInvalidPresence when no event can be told.
 func VerifyRequest(r *http.Request, secret string) ([]byte, error) {
+	connected, err := presenceEvent(r)
+	if err != nil {
+		return nil, err
+	}
 	var body []byte
 	if r.Body != nil {
 		var err error
@@ -53,7 +59,11 @@ func VerifyRequest(r *http.Request, secret string) ([]byte, error) {
 		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := VerifySignature(secret, r.Header, body); err != nil {
+	event := "disconnected"
+	if connected {
+		event = "connected"
+	}
+	if err := VerifyEventSignature(secret, event, r.Header, body); err != nil {
 		return nil, err
 	}
 	return body, nil
@@ -67,7 +77,7 @@ func ParsePresence(r *http.Request, secret string) (Presence, error) {
 	if err != nil {
 		return Presence{}, err
 	}
-	connected, err := presenceEvent(r)
+	connected, err := presenceEvent(r) // as VerifyRequest found it
 	if err != nil {
 		return Presence{}, err
 	}
@@ -189,9 +199,10 @@ func PresenceHandler(secret string, handle func(context.Context, Presence) error
 	})
 }
 
-// RequireSignature lets through to next only requests signed by the gateway, with their body intact,
+// RequireSignature lets through to next only requests signed by the gateway for the event of their path,
+// with their body intact,
 // so that an App Engine presence handler reading r.FormValue("from") keeps working unchanged. Other
-// requests get 401 (no valid signature) or 400 (a body too large to be a webhook).
+// requests get 401 (no valid signature) or 400 (a body too large to be a webhook, or no event).
 func RequireSignature(secret string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := VerifyRequest(r, secret); err != nil {
