@@ -177,9 +177,12 @@ func multipartField(body []byte, boundary, name string) (string, error) {
 // PresenceHandler serves presence webhooks: it verifies each request and calls handle with it. It
 // answers 204 when handle returns nil, 500 when it returns an error (the gateway retries the webhook
 // later), 401 to a bad signature, 400 to a request that is not a presence webhook, and 500 when the
-// secret is empty. Mount it on
+// secret is empty. An event it has handled (same EventID, event and client) that comes again within
+// twice SignatureTolerance — a retry whose answer was lost, or a replay — is answered 204 without
+// calling handle; it remembers at most 10,000 events. Mount it on
 // both paths, e.g. mux.Handle("/_ah/channel/", channel.PresenceHandler(secret, handle)).
 func PresenceHandler(secret string, handle func(context.Context, Presence) error) http.Handler {
+	seen := &seenEvents{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -191,10 +194,15 @@ func PresenceHandler(secret string, handle func(context.Context, Presence) error
 			http.Error(w, err.Error(), verifyStatus(err))
 			return
 		}
+		if seen.has(p, time.Now()) {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		if err := handle(r.Context(), p); err != nil {
 			http.Error(w, "presence handler failed", http.StatusInternalServerError)
 			return
 		}
+		seen.add(p, time.Now())
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

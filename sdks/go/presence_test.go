@@ -329,6 +329,43 @@ func TestPresenceHandler(t *testing.T) {
 	}
 }
 
+// A delivery that comes again with the same event ID (a retry whose answer was lost, or a replay inside
+// the window) is answered 204 without calling handle again; one whose handle failed is handled again.
+func TestPresenceHandlerHandlesAnEventIDOnce(t *testing.T) {
+	ct, body := urlencoded("erin")
+	calls := 0
+	fail := true
+	h := channel.PresenceHandler(secret, func(context.Context, channel.Presence) error {
+		calls++
+		if fail {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	at := time.Now()
+	serve := func(r *http.Request) int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	if code := serve(signed(secret, "/_ah/channel/connected/", ct, body, at)); code != http.StatusInternalServerError {
+		t.Fatalf("failing handle answered %d", code)
+	}
+	fail = false
+	for i := 0; i < 3; i++ {
+		if code := serve(signed(secret, "/_ah/channel/connected/", ct, body, at.Add(time.Duration(i)*time.Second))); code != http.StatusNoContent {
+			t.Fatalf("delivery %d answered %d", i, code)
+		}
+	}
+	if calls != 2 {
+		t.Fatalf("handle ran %d times, want 2 (the failed attempt, then once)", calls)
+	}
+	// The other event of the same ID and client is another event.
+	if code := serve(signed(secret, "/_ah/channel/disconnected/", ct, body, at)); code != http.StatusNoContent || calls != 3 {
+		t.Fatalf("disconnected: %d, handle ran %d times", code, calls)
+	}
+}
+
 // An App Engine handler that reads r.FormValue("from") works unchanged behind RequireSignature, for
 // either body format.
 func TestRequireSignatureKeepsTheBodyForGAEHandlers(t *testing.T) {
