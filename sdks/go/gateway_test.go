@@ -366,6 +366,26 @@ func TestGatewayWebhooks(t *testing.T) {
 		if _, err := channel.ParsePresence(build(i, w.Body), c.secret+"x"); !errors.Is(err, channel.ErrInvalidSignature) {
 			t.Errorf("webhook %d with another secret: got %v, want ErrInvalidSignature", i, err)
 		}
+		// The same delivery replayed to the other event's path, X-Channel-Event rewritten to match.
+		replayed := build(i, w.Body)
+		replayed.URL.Path = strings.Replace(replayed.URL.Path, "/connected/", "/disconnected/", 1)
+		replayed.Header.Set(channel.HeaderEvent, "disconnected")
+		if _, err := channel.ParsePresence(replayed, c.secret); !errors.Is(err, channel.ErrInvalidSignature) {
+			t.Errorf("webhook %d replayed to %s: got %v, want ErrInvalidSignature", i, replayed.URL.Path, err)
+		}
+		tampered := build(i, w.Body)
+		tampered.Header.Set(channel.HeaderEventID, tampered.Header.Get(channel.HeaderEventID)+"0")
+		if _, err := channel.ParsePresence(tampered, c.secret); !errors.Is(err, channel.ErrInvalidSignature) {
+			t.Errorf("webhook %d with another event ID: got %v, want ErrInvalidSignature", i, err)
+		}
+		v1Only := build(i, w.Body)
+		if !strings.HasPrefix(v1Only.Header.Get(channel.HeaderSignature), "v1=") {
+			t.Errorf("webhook %d has no v1 signature for earlier verifiers: %q", i, v1Only.Header.Get(channel.HeaderSignature))
+		}
+		v1Only.Header.Del(channel.HeaderSignatureV2)
+		if _, err := channel.ParsePresence(v1Only, c.secret); !errors.Is(err, channel.ErrInvalidSignature) {
+			t.Errorf("webhook %d with only the v1 signature: got %v, want ErrInvalidSignature", i, err)
+		}
 	}
 	t.Logf("verified %d webhooks by body format: %v", len(captured), formats)
 }

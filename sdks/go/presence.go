@@ -36,10 +36,16 @@ type Presence struct {
 	EventTime time.Time
 }
 
-// VerifyRequest reads r's body, checks its signature with secret (the gateway's CG_WEBHOOK_SECRET; ""
-// means CHANNEL_GATEWAY_WEBHOOK_SECRET) and puts the body back, so the handler can still read it (r.FormValue("from")). The error matches
-// ErrInvalidSignature when the signature is missing, wrong or stale.
+// VerifyRequest reads r's body, checks its v2 signature with secret (the gateway's CG_WEBHOOK_SECRET; ""
+// means CHANNEL_GATEWAY_WEBHOOK_SECRET) for the event r's path names (or, on another path, its signed
+// X-Channel-Event) and puts the body back, so the handler can still read it (r.FormValue("from")). The
+// error matches ErrInvalidSignature when the signature is missing, wrong (a delivery replayed to the
+// other path included) or stale, and ErrInvalidPresence when no event can be told.
 func VerifyRequest(r *http.Request, secret string) ([]byte, error) {
+	connected, err := presenceEvent(r)
+	if err != nil {
+		return nil, err
+	}
 	var body []byte
 	if r.Body != nil {
 		var err error
@@ -53,7 +59,11 @@ func VerifyRequest(r *http.Request, secret string) ([]byte, error) {
 		}
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err := VerifySignature(secret, r.Header, body); err != nil {
+	event := "disconnected"
+	if connected {
+		event = "connected"
+	}
+	if err := VerifyEventSignature(secret, event, r.Header, body); err != nil {
 		return nil, err
 	}
 	return body, nil
@@ -67,7 +77,7 @@ func ParsePresence(r *http.Request, secret string) (Presence, error) {
 	if err != nil {
 		return Presence{}, err
 	}
-	connected, err := presenceEvent(r)
+	connected, err := presenceEvent(r) // as VerifyRequest found it
 	if err != nil {
 		return Presence{}, err
 	}
@@ -167,9 +177,12 @@ func multipartField(body []byte, boundary, name string) (string, error) {
 // PresenceHandler serves presence webhooks: it verifies each request and calls handle with it. It
 // answers 204 when handle returns nil, 500 when it returns an error (the gateway retries the webhook
 // later), 401 to a bad signature, 400 to a request that is not a presence webhook, and 500 when the
-// secret is empty. Mount it on
+// secret is empty. An event it has handled (same EventID, event and client) that comes again within
+// twice SignatureTolerance — a retry whose answer was lost, or a replay — is answered 204 without
+// calling handle; it remembers at most 10,000 events. Mount it on
 // both paths, e.g. mux.Handle("/_ah/channel/", channel.PresenceHandler(secret, handle)).
 func PresenceHandler(secret string, handle func(context.Context, Presence) error) http.Handler {
+	seen := &seenEvents{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -181,17 +194,23 @@ func PresenceHandler(secret string, handle func(context.Context, Presence) error
 			http.Error(w, err.Error(), verifyStatus(err))
 			return
 		}
+		if seen.has(p, time.Now()) {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		if err := handle(r.Context(), p); err != nil {
 			http.Error(w, "presence handler failed", http.StatusInternalServerError)
 			return
 		}
+		seen.add(p, time.Now())
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
 
-// RequireSignature lets through to next only requests signed by the gateway, with their body intact,
+// RequireSignature lets through to next only requests signed by the gateway for the event of their path,
+// with their body intact,
 // so that an App Engine presence handler reading r.FormValue("from") keeps working unchanged. Other
-// requests get 401 (no valid signature) or 400 (a body too large to be a webhook).
+// requests get 401 (no valid signature) or 400 (a body too large to be a webhook, or no event).
 func RequireSignature(secret string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := VerifyRequest(r, secret); err != nil {

@@ -23,16 +23,32 @@ import (
 
 const secret = "webhook-secret-of-at-least-16"
 
-// signed builds a webhook request as the gateway sends it, signed at `at` with key.
+// hmacHex is the hex HMAC-SHA256 of text under key.
+func hmacHex(key string, text ...[]byte) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	for _, part := range text {
+		mac.Write(part)
+	}
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// signed builds a webhook request as the gateway sends it, signed at `at` with key for the event its
+// path names (connected if none): v2 over "v2.<ts>.<event>.<event id>.<body>", and v1 over "<ts>.<body>".
 func signed(key, path, contentType string, body []byte, at time.Time) *http.Request {
+	event := "connected"
+	if strings.Contains(path, "/disconnected") {
+		event = "disconnected"
+	}
+	return signedEvent(key, event, path, contentType, body, at)
+}
+
+func signedEvent(key, event, path, contentType string, body []byte, at time.Time) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, "http://app.example"+path, bytes.NewReader(body))
 	r.Header.Set("Content-Type", contentType)
 	ts := strconv.FormatInt(at.UnixMilli(), 10)
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
 	r.Header.Set(channel.HeaderTimestamp, ts)
-	r.Header.Set(channel.HeaderSignature, "v1="+hex.EncodeToString(mac.Sum(nil)))
+	r.Header.Set(channel.HeaderSignature, "v1="+hmacHex(key, []byte(ts+"."), body))
+	r.Header.Set(channel.HeaderSignatureV2, "v2="+hmacHex(key, []byte("v2."+ts+"."+event+".01JEVENT."), body))
 	r.Header.Set(channel.HeaderEventID, "01JEVENT")
 	r.Header.Set(channel.HeaderEventTime, strconv.FormatInt(at.Add(-time.Second).UnixMilli(), 10))
 	return r
@@ -103,9 +119,32 @@ func TestParsePresenceRefusesBadSignatures(t *testing.T) {
 			r.Header.Set(channel.HeaderTimestamp, strconv.FormatInt(now.UnixMilli()+1, 10))
 			return r
 		}},
-		"no signature": {request: func() *http.Request {
+		"no v2 signature (v1 only)": {request: func() *http.Request {
 			r := signed(secret, "/_ah/channel/connected/", ct, body, now)
-			r.Header.Del(channel.HeaderSignature)
+			r.Header.Del(channel.HeaderSignatureV2)
+			return r
+		}},
+		"v1 in the v2 header": {request: func() *http.Request {
+			r := signed(secret, "/_ah/channel/connected/", ct, body, now)
+			r.Header.Set(channel.HeaderSignatureV2, r.Header.Get(channel.HeaderSignature))
+			return r
+		}},
+		"both in one header": {request: func() *http.Request {
+			r := signed(secret, "/_ah/channel/connected/", ct, body, now)
+			r.Header.Set(channel.HeaderSignatureV2, r.Header.Get(channel.HeaderSignature)+","+r.Header.Get(channel.HeaderSignatureV2))
+			return r
+		}},
+		"signed for the other event": {request: func() *http.Request {
+			return signedEvent(secret, "disconnected", "/_ah/channel/connected/", ct, body, now)
+		}},
+		"another event ID": {request: func() *http.Request {
+			r := signed(secret, "/_ah/channel/connected/", ct, body, now)
+			r.Header.Set(channel.HeaderEventID, "01JEVENT2")
+			return r
+		}},
+		"no event ID": {request: func() *http.Request {
+			r := signed(secret, "/_ah/channel/connected/", ct, body, now)
+			r.Header.Del(channel.HeaderEventID)
 			return r
 		}},
 		"no timestamp": {request: func() *http.Request {
@@ -113,14 +152,14 @@ func TestParsePresenceRefusesBadSignatures(t *testing.T) {
 			r.Header.Del(channel.HeaderTimestamp)
 			return r
 		}},
-		"signature without v1=": {request: func() *http.Request {
+		"signature without v2=": {request: func() *http.Request {
 			r := signed(secret, "/_ah/channel/connected/", ct, body, now)
-			r.Header.Set(channel.HeaderSignature, strings.TrimPrefix(r.Header.Get(channel.HeaderSignature), "v1="))
+			r.Header.Set(channel.HeaderSignatureV2, strings.TrimPrefix(r.Header.Get(channel.HeaderSignatureV2), "v2="))
 			return r
 		}},
 		"signature not hex": {request: func() *http.Request {
 			r := signed(secret, "/_ah/channel/connected/", ct, body, now)
-			r.Header.Set(channel.HeaderSignature, "v1=zz")
+			r.Header.Set(channel.HeaderSignatureV2, "v2=zz")
 			return r
 		}},
 		"timestamp not a number": {request: func() *http.Request {
@@ -172,11 +211,65 @@ func TestParsePresenceRefusesWhatIsNotAPresenceWebhook(t *testing.T) {
 			}
 		})
 	}
-	// Without a telling path, X-Channel-Event decides.
-	r := signed(secret, "/webhooks", ct, body, now)
+	// Without a telling path, X-Channel-Event decides; v2 covers it, so rewriting it breaks the signature.
+	r := signedEvent(secret, "disconnected", "/webhooks", ct, body, now)
 	r.Header.Set(channel.HeaderEvent, "disconnected")
 	if p, err := channel.ParsePresence(r, secret); err != nil || p.Connected || p.ClientID != "alice" {
 		t.Fatalf("got %+v, %v", p, err)
+	}
+	r = signedEvent(secret, "disconnected", "/webhooks", ct, body, now)
+	r.Header.Set(channel.HeaderEvent, "connected")
+	if _, err := channel.ParsePresence(r, secret); !errors.Is(err, channel.ErrInvalidSignature) {
+		t.Fatalf("X-Channel-Event rewritten: got %v, want ErrInvalidSignature", err)
+	}
+}
+
+// A connected delivery replayed to the disconnected path (X-Channel-Event rewritten to match, or not)
+// is refused by every entry point, RequireSignature included.
+func TestReplayToTheOtherEventIsRefused(t *testing.T) {
+	ct, body := urlencoded("alice")
+	replay := func(rewriteEvent bool) *http.Request {
+		genuine := signedEvent(secret, "connected", "/_ah/channel/connected/", ct, body, time.Now())
+		genuine.Header.Set(channel.HeaderEvent, "connected")
+		r := httptest.NewRequest(http.MethodPost, "http://app.example/_ah/channel/disconnected/", bytes.NewReader(body))
+		r.Header = genuine.Header.Clone()
+		if rewriteEvent {
+			r.Header.Set(channel.HeaderEvent, "disconnected")
+		}
+		return r
+	}
+	for _, rewrite := range []bool{false, true} {
+		if _, err := channel.ParsePresence(replay(rewrite), secret); err == nil {
+			t.Errorf("ParsePresence accepted a replay (X-Channel-Event rewritten: %v)", rewrite)
+		}
+		w := httptest.NewRecorder()
+		channel.RequireSignature(secret, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			t.Errorf("RequireSignature let a replay through (X-Channel-Event rewritten: %v)", rewrite)
+		})).ServeHTTP(w, replay(rewrite))
+		if w.Code < 400 {
+			t.Errorf("RequireSignature answered %d to a replay", w.Code)
+		}
+		if err := channel.VerifyEventSignature(secret, "disconnected", replay(rewrite).Header, body); !errors.Is(err, channel.ErrInvalidSignature) {
+			t.Errorf("VerifyEventSignature: got %v, want ErrInvalidSignature", err)
+		}
+	}
+	if err := channel.VerifyEventSignature(secret, "connected", replay(false).Header, body); err != nil {
+		t.Errorf("the genuine delivery for its own event: %v", err)
+	}
+}
+
+// The fixed vector of packages/protocol/test/webhooks.test.ts (computed with Python's hmac).
+func TestSignatureV2FixedVector(t *testing.T) {
+	h := http.Header{}
+	h.Set(channel.HeaderTimestamp, "1780000000000")
+	h.Set(channel.HeaderEventID, "42")
+	h.Set(channel.HeaderSignatureV2, "v2=22df771e04c0e2420a2bb362d44651b083e11ff4f6992e33c8ab942dfcee5955")
+	at := time.UnixMilli(1780000000000)
+	if err := channel.VerifyEventSignatureAt("a-webhook-secret", "connected", h, []byte("from=alice"), at); err != nil {
+		t.Fatal(err)
+	}
+	if err := channel.VerifyEventSignatureAt("a-webhook-secret", "disconnected", h, []byte("from=alice"), at); !errors.Is(err, channel.ErrInvalidSignature) {
+		t.Fatalf("the other event: got %v", err)
 	}
 }
 
@@ -233,6 +326,43 @@ func TestPresenceHandler(t *testing.T) {
 	}
 	if len(got) != 2 {
 		t.Fatalf("handle ran %d times, want 2 (only for verified webhooks)", len(got))
+	}
+}
+
+// A delivery that comes again with the same event ID (a retry whose answer was lost, or a replay inside
+// the window) is answered 204 without calling handle again; one whose handle failed is handled again.
+func TestPresenceHandlerHandlesAnEventIDOnce(t *testing.T) {
+	ct, body := urlencoded("erin")
+	calls := 0
+	fail := true
+	h := channel.PresenceHandler(secret, func(context.Context, channel.Presence) error {
+		calls++
+		if fail {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	at := time.Now()
+	serve := func(r *http.Request) int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	if code := serve(signed(secret, "/_ah/channel/connected/", ct, body, at)); code != http.StatusInternalServerError {
+		t.Fatalf("failing handle answered %d", code)
+	}
+	fail = false
+	for i := 0; i < 3; i++ {
+		if code := serve(signed(secret, "/_ah/channel/connected/", ct, body, at.Add(time.Duration(i)*time.Second))); code != http.StatusNoContent {
+			t.Fatalf("delivery %d answered %d", i, code)
+		}
+	}
+	if calls != 2 {
+		t.Fatalf("handle ran %d times, want 2 (the failed attempt, then once)", calls)
+	}
+	// The other event of the same ID and client is another event.
+	if code := serve(signed(secret, "/_ah/channel/disconnected/", ct, body, at)); code != http.StatusNoContent || calls != 3 {
+		t.Fatalf("disconnected: %d, handle ran %d times", code, calls)
 	}
 }
 

@@ -67,10 +67,17 @@ async function fromField(captured: Captured): Promise<string | null> {
   return typeof value === 'string' ? value : null;
 }
 
+/**
+ * Both signatures, recomputed here over the documented texts: v1 over `<timestamp>.<body>`, v2 over
+ * `v2.<timestamp>.<event>.<event id>.<body>` with the event read from the path the request came to.
+ */
 function signatureValid(captured: Captured): boolean {
   const timestamp = String(captured.headers['x-channel-timestamp']);
-  const expected = createHmac('sha256', SECRET).update(`${timestamp}.`).update(captured.body).digest('hex');
-  return captured.headers['x-channel-signature'] === `v1=${expected}`;
+  const event = /\/_ah\/channel\/(connected|disconnected)\/$/.exec(captured.path)?.[1];
+  const eventId = String(captured.headers['x-channel-event-id']);
+  const v1 = createHmac('sha256', SECRET).update(`${timestamp}.`).update(captured.body).digest('hex');
+  const v2 = createHmac('sha256', SECRET).update(`v2.${timestamp}.${event}.${eventId}.`).update(captured.body).digest('hex');
+  return event !== undefined && captured.headers['x-channel-signature'] === `v1=${v1}` && captured.headers['x-channel-signature-v2'] === `v2=${v2}`;
 }
 
 describe('CG_WEBHOOK_BODY_FORMAT (configuration)', () => {

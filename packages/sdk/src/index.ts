@@ -7,7 +7,7 @@ export type { CreateChannelOptions, SendToTokenResponse } from './client.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_DEADLINE_MS } from './client-options.js';
 export type { ChannelGatewayClientOptions, CallOptions, SendOptions } from './client-options.js';
 export { ChannelGatewayError } from './errors.js';
-export { verifyWebhookSignature, presenceWebhookClientId, DEFAULT_WEBHOOK_TOLERANCE_MS } from './webhooks.js';
+export { verifyWebhookSignature, presenceWebhookClientId, presenceWebhookEventOf, WebhookHeader, DEFAULT_WEBHOOK_TOLERANCE_MS } from './webhooks.js';
 export type { WebhookSignatureInput, PresenceWebhookEvent } from './webhooks.js';
 export type { ChannelGatewayErrorCode, ChannelGatewayErrorOptions } from './errors.js';
 export type { FetchFunction } from './http.js';

@@ -2,11 +2,12 @@
  * Delivers one presence webhook the way GAE did: a POST of the form field `from=<clientId>` to
  * `<app url>/_ah/channel/connected/` or `/_ah/channel/disconnected/` (trailing slash included), signed.
  * The body is form-urlencoded (GAE's dev server) or multipart/form-data (GAE production, the only format
- * its Java `parsePresence` read), as CG_WEBHOOK_BODY_FORMAT says. The wire format is
- * @channel-gateway/protocol's (webhooks.ts), shared with the SDK's check.
+ * its Java `parsePresence` read), as CG_WEBHOOK_BODY_FORMAT says. Signed twice: v2 (event, event ID and
+ * body; what the SDKs of this version require) and v1 (body only, for verifiers of the earlier format).
+ * The wire format is @channel-gateway/protocol's (webhooks.ts), shared with the SDK's check.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { multipartPresenceBody, presenceWebhookPath, signWebhook, urlencodedPresenceBody, WebhookHeader, type HmacSha256, type PresenceWebhookBody } from '@channel-gateway/protocol';
+import { multipartPresenceBody, presenceWebhookPath, signWebhook, signWebhookV2, urlencodedPresenceBody, WebhookHeader, type HmacSha256, type PresenceWebhookBody } from '@channel-gateway/protocol';
 import type { WebhookBodyFormat } from '../config.js';
 import type { WebhookJob } from './webhook-outbox.js';
 
@@ -48,6 +49,7 @@ export async function sendWebhook(target: WebhookTarget, job: WebhookJob, now: n
         [WebhookHeader.EVENT_TIME]: String(job.firstAt),
         [WebhookHeader.TIMESTAMP]: String(now),
         [WebhookHeader.SIGNATURE]: signWebhook(hmacSha256, target.secret, now, body.text),
+        [WebhookHeader.SIGNATURE_V2]: signWebhookV2(hmacSha256, target.secret, { timestamp: now, event: job.event, eventId: job.id, body: body.text }),
       },
       body: body.text,
       redirect: 'manual',

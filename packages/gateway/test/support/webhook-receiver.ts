@@ -3,7 +3,7 @@
  * be told to fail. Tests wait on received events (no sleeps).
  */
 import { createServer, type Server } from 'node:http';
-import { verifyWebhookSignature } from '@channel-gateway/sdk';
+import { presenceWebhookEventOf, verifyWebhookSignature } from '@channel-gateway/sdk';
 
 export interface ReceivedWebhook {
   path: string;
@@ -56,7 +56,14 @@ export class WebhookReceiver {
       event: header('x-channel-event') ?? '',
       clientId: new URLSearchParams(body).get('from') ?? '',
       contentType: header('content-type') ?? '',
-      signatureValid: verifyWebhookSignature({ secret, timestamp: header('x-channel-timestamp'), signature: header('x-channel-signature'), body }),
+      signatureValid: verifyWebhookSignature({
+        secret,
+        event: presenceWebhookEventOf(path) ?? 'connected',
+        eventId: header('x-channel-event-id'),
+        timestamp: header('x-channel-timestamp'),
+        signature: header('x-channel-signature-v2'),
+        body,
+      }) && presenceWebhookEventOf(path) !== null,
       at: Date.now(),
     });
     response.writeHead(200).end('ok');

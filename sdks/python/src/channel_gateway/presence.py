@@ -1,8 +1,12 @@
 """Presence webhooks: ``POST /_ah/channel/connected/`` and ``/disconnected/`` with the client ID in ``from``.
 
-The gateway signs each request: ``X-Channel-Timestamp: <ms>`` and ``X-Channel-Signature: v1=<hex>``, the
-HMAC-SHA256 of ``<timestamp>.<raw body>`` with ``CG_WEBHOOK_SECRET``. Verify against the raw body, before
-any form parsing, and refuse old timestamps so that a captured request cannot be replayed later.
+The gateway signs each request with ``CG_WEBHOOK_SECRET``: ``X-Channel-Signature-V2: v2=<hex>``, the
+HMAC-SHA256 of ``v2.<X-Channel-Timestamp>.<event>.<X-Channel-Event-Id>.<raw body>``, binds the event
+(connected or disconnected) and the event's ID to the body, so a captured delivery is refused at the other
+path. This version requires v2; ``X-Channel-Signature: v1=<hex>`` (over ``<timestamp>.<body>`` only) is
+still sent for verifiers of the earlier format and is ignored here. Verify against the raw body, before
+any form parsing; old timestamps are refused so that a captured request cannot be replayed later, and
+inside that window the same event ID may come again (a retry, or a replay): handle it once.
 """
 import email.parser
 import email.policy
@@ -28,7 +32,9 @@ DISCONNECTED_PATH = '/_ah/channel/disconnected/'
 Headers = Any
 
 _TIMESTAMP = re.compile(r'\d{1,16}')
-_SIGNATURE = re.compile(r'v1=([0-9a-fA-F]{64})')
+_SIGNATURE = re.compile(r'v2=([0-9a-fA-F]{64})')
+_EVENT_ID = re.compile(r'[A-Za-z0-9_-]{1,64}')
+_EVENTS = ('connected', 'disconnected')
 
 
 @dataclass(frozen=True)
@@ -50,19 +56,26 @@ class ChannelPresence:
 
 
 def verify_webhook_signature(secret: str, timestamp: Optional[str], signature: Optional[str],
-                             body: Union[bytes, str], *, tolerance: float = DEFAULT_TOLERANCE_SECONDS,
+                             body: Union[bytes, str], *, event: Optional[str] = None,
+                             event_id: Optional[str] = None, tolerance: float = DEFAULT_TOLERANCE_SECONDS,
                              now: Optional[float] = None) -> bool:
-    """True when ``signature`` is the gateway's signature of ``body`` at ``timestamp``, and it is recent.
+    """True when ``signature`` is the gateway's v2 signature of this event, event ID and body at ``timestamp``,
+    and it is recent.
 
     Args:
         secret: ``CG_WEBHOOK_SECRET``.
         timestamp: the ``X-Channel-Timestamp`` header (milliseconds since the epoch).
-        signature: the ``X-Channel-Signature`` header (``v1=<hex>``).
+        signature: the ``X-Channel-Signature-V2`` header (``v2=<hex>``); a v1 signature is refused.
         body: the raw request body, exactly as received.
+        event: ``'connected'`` or ``'disconnected'``, as the path the request came to says. Required
+            (keyword-only and optional only so that the signature of this function did not change).
+        event_id: the ``X-Channel-Event-Id`` header. Required.
         tolerance: seconds a timestamp may be away from ``now``.
         now: seconds since the epoch (default: the current time).
     """
     if not secret or not timestamp or not signature or not _TIMESTAMP.fullmatch(timestamp):
+        return False
+    if event not in _EVENTS or not event_id or not _EVENT_ID.fullmatch(event_id):
         return False
     match = _SIGNATURE.fullmatch(signature.strip())
     if not match:
@@ -71,7 +84,8 @@ def verify_webhook_signature(secret: str, timestamp: Optional[str], signature: O
     if abs(current * 1000 - int(timestamp)) > tolerance * 1000:
         return False
     raw = body.encode('utf-8') if isinstance(body, str) else body
-    expected = hmac.new(secret.encode('utf-8'), timestamp.encode('ascii') + b'.' + raw, hashlib.sha256).hexdigest()
+    signed = f'v2.{timestamp}.{event}.{event_id}.'.encode('ascii') + raw
+    expected = hmac.new(secret.encode('utf-8'), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, match.group(1).lower())
 
 
@@ -118,7 +132,7 @@ def form_field(content_type: Optional[str], body: bytes, name: str) -> Optional[
     return values[0] if values else None
 
 
-def _event(headers: Headers, path: Optional[str]) -> bool:
+def _event(headers: Headers, path: Optional[str]) -> str:
     by_header = header(headers, 'X-Channel-Event')
     by_path = None
     if path is not None:
@@ -129,11 +143,11 @@ def _event(headers: Headers, path: Optional[str]) -> bool:
     if by_header is not None and by_path is not None and by_header != by_path:
         raise InvalidPresenceError(f'X-Channel-Event says {by_header!r} but the request came to {path!r}')
     event = by_path or by_header
-    if event not in ('connected', 'disconnected'):
+    if event not in _EVENTS:
         raise InvalidPresenceError(
             'Not a presence webhook: no X-Channel-Event header and the path is neither '
             f'{CONNECTED_PATH} nor {DISCONNECTED_PATH}')
-    return event == 'connected'
+    return event
 
 
 def parse_presence(headers: Headers, body: Union[bytes, str], secret: str, *, path: Optional[str] = None,
@@ -144,19 +158,24 @@ def parse_presence(headers: Headers, body: Union[bytes, str], secret: str, *, pa
         headers: the request headers (see :func:`header` for what is accepted).
         body: the raw request body; form-urlencoded (the gateway's default) or multipart/form-data.
         secret: ``CG_WEBHOOK_SECRET``.
-        path: the request path; when given it decides connected/disconnected (it must agree with
-            ``X-Channel-Event``).
+        path: the request path. Give it: it decides connected/disconnected, and the v2 signature must
+            be for that event, so a delivery replayed to the other path is refused. Without it the
+            (signed) ``X-Channel-Event`` header decides, and the caller must check ``connected``.
 
     Raises:
-        InvalidPresenceError: the signature is missing, wrong or outside ``tolerance``, or the request
-            is not a presence webhook.
+        InvalidPresenceError: the v2 signature is missing, wrong (for this event, event ID and body) or
+            outside ``tolerance``, or the request is not a presence webhook.
     """
     raw = body.encode('utf-8') if isinstance(body, str) else bytes(body)
+    event = _event(headers, path)
+    event_id = header(headers, 'X-Channel-Event-Id')
     timestamp = header(headers, 'X-Channel-Timestamp')
-    if not verify_webhook_signature(secret, timestamp, header(headers, 'X-Channel-Signature'), raw,
-                                    tolerance=tolerance, now=now):
-        raise InvalidPresenceError('Presence webhook signature is missing, wrong or too old')
-    connected = _event(headers, path)
+    if not verify_webhook_signature(secret, timestamp, header(headers, 'X-Channel-Signature-V2'), raw,
+                                    event=event, event_id=event_id, tolerance=tolerance, now=now):
+        raise InvalidPresenceError(
+            f'Presence webhook refused: the v2 signature (X-Channel-Signature-V2) is missing, too old, or not '
+            f'that of a {event} event with this X-Channel-Event-Id and body')
+    connected = event == 'connected'
     client_id = form_field(header(headers, 'Content-Type'), raw, 'from')
     if not client_id:
         raise InvalidPresenceError('Presence webhook body has no "from" field')
@@ -164,4 +183,4 @@ def parse_presence(headers: Headers, body: Union[bytes, str], secret: str, *, pa
     when = None
     if event_time is not None and _TIMESTAMP.fullmatch(event_time):
         when = datetime.fromtimestamp(int(event_time) / 1000, tz=timezone.utc)
-    return ChannelPresence(client_id, connected, header(headers, 'X-Channel-Event-Id'), when)
+    return ChannelPresence(client_id, connected, event_id, when)

@@ -48,8 +48,8 @@ public final class ChannelPresence {
   }
 
   /**
-   * The event's ID: delivery is at least once, so the same event may arrive twice with the same ID.
-   * (The gateway's {@code X-Channel-Event-Id}; like the path, it is not covered by the signature.)
+   * The event's ID: delivery is at least once, so the same event may arrive twice with the same ID; handle
+   * it once. (The gateway's {@code X-Channel-Event-Id}, covered by the v2 signature, as the event is.)
    */
   public Optional<String> eventId() {
     return Optional.ofNullable(eventId);

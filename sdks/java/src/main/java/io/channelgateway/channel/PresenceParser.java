@@ -8,8 +8,9 @@ import java.time.Instant;
 import java.util.function.Function;
 
 /**
- * Presence webhooks: signature first (over the raw bytes), then the path says connected or disconnected,
- * then the form field {@code from} (urlencoded or multipart) gives the client ID.
+ * Presence webhooks: the signature headers must be there, the path says connected or disconnected, the v2
+ * signature must be that of this event, event ID and raw body, then the form field {@code from}
+ * (urlencoded or multipart) gives the client ID.
  */
 final class PresenceParser {
   /** A presence body is a client ID (≤ 256 bytes) in a form; anything near this is not one. */
@@ -21,17 +22,24 @@ final class PresenceParser {
       byte[] body, long nowMillis) {
     if (header == null || body == null) throw new IllegalArgumentException("headers and body are required");
     if (body.length > MAXIMUM_BODY_BYTES) throw new IllegalArgumentException("the body is too large for a presence webhook");
-    WebhookSignature.Verdict verdict = WebhookSignature.check(secret, header.apply("X-Channel-Timestamp"),
-        header.apply("X-Channel-Signature"), body, nowMillis, tolerance);
+    String timestamp = header.apply("X-Channel-Timestamp");
+    String signature = header.apply(WebhookSignature.HEADER);
+    String eventId = header.apply("X-Channel-Event-Id");
+    // Unsigned requests are refused as such, whatever their path.
+    if (timestamp == null || signature == null || eventId == null) {
+      throw new InvalidWebhookSignatureException("presence webhook refused: " + WebhookSignature.Verdict.MISSING.reason);
+    }
+    boolean connected = isConnectedPath(requestPath);
+    WebhookSignature.Verdict verdict = WebhookSignature.check(secret, connected ? "connected" : "disconnected", eventId, timestamp, signature,
+        body, nowMillis, tolerance);
     if (verdict != WebhookSignature.Verdict.VALID) {
       throw new InvalidWebhookSignatureException("presence webhook refused: " + verdict.reason);
     }
-    boolean connected = isConnectedPath(requestPath);
     String clientId = FormFields.first(header.apply("Content-Type"), body, "from");
     if (clientId == null || clientId.isEmpty()) {
       throw new IllegalArgumentException("presence webhook without a client ID (form field 'from')");
     }
-    return new ChannelPresence(connected, clientId, header.apply("X-Channel-Event-Id"), eventTime(header.apply("X-Channel-Event-Time")));
+    return new ChannelPresence(connected, clientId, eventId, eventTime(header.apply("X-Channel-Event-Time")));
   }
 
   /** Milliseconds since the epoch; absent or malformed: null (the event itself is still valid). */

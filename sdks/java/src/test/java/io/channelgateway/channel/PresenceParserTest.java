@@ -21,10 +21,16 @@ class PresenceParserTest {
   static final String AWKWARD_ID = "a \"b\" & c=d/e; 🙂 ü --x";
 
   static Map<String, List<String>> signedHeaders(String contentType, byte[] body, long at) {
+    return signedHeaders("connected", contentType, body, at);
+  }
+
+  /** As the gateway sends them, for {@code event}, with the event ID {@code ev-1}. */
+  static Map<String, List<String>> signedHeaders(String event, String contentType, byte[] body, long at) {
     Map<String, List<String>> headers = new TreeMap<>();
     headers.put("content-type", Collections.singletonList(contentType));
     headers.put("x-channel-timestamp", Collections.singletonList(Long.toString(at)));
-    headers.put("X-CHANNEL-SIGNATURE", Collections.singletonList(WebhookSignature.sign(SECRET, at, body)));
+    headers.put("X-Channel-Event-ID", Collections.singletonList("ev-1"));
+    headers.put("X-CHANNEL-SIGNATURE-V2", Collections.singletonList(WebhookSignature.sign(SECRET, event, "ev-1", at, body)));
     return headers;
   }
 
@@ -34,25 +40,45 @@ class PresenceParserTest {
   }
 
   static ChannelPresence parse(String path, String contentType, byte[] body) {
-    return SERVICE.parsePresence(path, signedHeaders(contentType, body, System.currentTimeMillis()), body);
+    String event = path.contains("/disconnected") ? "disconnected" : "connected";
+    return SERVICE.parsePresence(path, signedHeaders(event, contentType, body, System.currentTimeMillis()), body);
+  }
+
+  @Test
+  void refusesADeliveryForTheOtherEventOrWithAnotherEventId() {
+    byte[] body = "from=alice".getBytes(StandardCharsets.US_ASCII);
+    Map<String, List<String>> connected = signedHeaders("connected", "application/x-www-form-urlencoded", body, System.currentTimeMillis());
+    assertTrue(SERVICE.parsePresence("/_ah/channel/connected/", connected, body).isConnected());
+    assertThrows(InvalidWebhookSignatureException.class, () -> SERVICE.parsePresence("/_ah/channel/disconnected/", connected, body));
+    Map<String, List<String>> otherId = new TreeMap<>(connected);
+    otherId.put("X-Channel-Event-ID", Collections.singletonList("ev-2"));
+    assertThrows(InvalidWebhookSignatureException.class, () -> SERVICE.parsePresence("/_ah/channel/connected/", otherId, body));
+    Map<String, List<String>> noId = new TreeMap<>(connected);
+    noId.remove("X-Channel-Event-ID");
+    assertThrows(InvalidWebhookSignatureException.class, () -> SERVICE.parsePresence("/_ah/channel/connected/", noId, body));
+  }
+
+  /** What parse() gives: the event ID of signedHeaders, no event time. */
+  static ChannelPresence signedPresence(boolean connected, String clientId) {
+    return new ChannelPresence(connected, clientId, "ev-1", null);
   }
 
   @Test
   void readsUrlencodedBodies() {
     byte[] body = "from=a+%22b%22+%26+c%3Dd%2Fe%3B+%F0%9F%99%82+%C3%BC+--x".getBytes(StandardCharsets.US_ASCII);
     ChannelPresence presence = parse("/_ah/channel/connected/", "application/x-www-form-urlencoded", body);
-    assertEquals(new ChannelPresence(true, AWKWARD_ID), presence);
+    assertEquals(signedPresence(true, AWKWARD_ID), presence);
     assertEquals(AWKWARD_ID, presence.clientId());
     assertTrue(presence.isConnected());
     byte[] other = "x=1&from=bob&from=eve".getBytes(StandardCharsets.US_ASCII);
-    assertEquals(new ChannelPresence(false, "bob"), parse("/app/_ah/channel/disconnected/", "application/x-www-form-urlencoded; charset=utf-8", other));
+    assertEquals(signedPresence(false, "bob"), parse("/app/_ah/channel/disconnected/", "application/x-www-form-urlencoded; charset=utf-8", other));
   }
 
   @Test
   void readsMultipartBodies() {
     byte[] body = multipart("cg-0123abcd", AWKWARD_ID);
-    assertEquals(new ChannelPresence(false, AWKWARD_ID), parse("/_ah/channel/disconnected/", "multipart/form-data; boundary=cg-0123abcd", body));
-    assertEquals(new ChannelPresence(true, AWKWARD_ID), parse("/_ah/channel/connected", "Multipart/Form-Data; boundary=\"cg-0123abcd\"", body));
+    assertEquals(signedPresence(false, AWKWARD_ID), parse("/_ah/channel/disconnected/", "multipart/form-data; boundary=cg-0123abcd", body));
+    assertEquals(signedPresence(true, AWKWARD_ID), parse("/_ah/channel/connected", "Multipart/Form-Data; boundary=\"cg-0123abcd\"", body));
   }
 
   @Test
@@ -114,11 +140,10 @@ class PresenceParserTest {
   void theGatewaysEventIdAndTimeAreRead() {
     byte[] body = "from=alice".getBytes(StandardCharsets.US_ASCII);
     Map<String, List<String>> headers = signedHeaders("application/x-www-form-urlencoded", body, System.currentTimeMillis());
-    headers.put("X-Channel-Event-Id", Collections.singletonList("01JD4ZQ7Y3V8K6W2N5T0RBXG9H"));
     headers.put("X-Channel-Event-Time", Collections.singletonList("1700000000123"));
     ChannelPresence presence = SERVICE.parsePresence("/_ah/channel/connected/", headers, body);
-    assertEquals(new ChannelPresence(true, "alice", "01JD4ZQ7Y3V8K6W2N5T0RBXG9H", java.time.Instant.ofEpochMilli(1_700_000_000_123L)), presence);
-    assertEquals("01JD4ZQ7Y3V8K6W2N5T0RBXG9H", presence.eventId().orElseThrow());
+    assertEquals(new ChannelPresence(true, "alice", "ev-1", java.time.Instant.ofEpochMilli(1_700_000_000_123L)), presence);
+    assertEquals("ev-1", presence.eventId().orElseThrow());
     headers.put("X-Channel-Event-Time", Collections.singletonList("yesterday"));
     assertTrue(SERVICE.parsePresence("/_ah/channel/connected/", headers, body).eventTime().isEmpty());
   }
@@ -126,7 +151,7 @@ class PresenceParserTest {
   @Test
   void headerNamesAreCaseInsensitiveAndNullsAreTolerated() {
     byte[] body = "from=alice".getBytes(StandardCharsets.US_ASCII);
-    Map<String, List<String>> headers = new TreeMap<>(signedHeaders("application/x-www-form-urlencoded", body, System.currentTimeMillis()));
+    Map<String, List<String>> headers = new TreeMap<>(signedHeaders("disconnected", "application/x-www-form-urlencoded", body, System.currentTimeMillis()));
     headers.put("X-Other", Arrays.asList((String) null));
     assertFalse(SERVICE.parsePresence("/_ah/channel/disconnected/", headers, body).isConnected());
   }

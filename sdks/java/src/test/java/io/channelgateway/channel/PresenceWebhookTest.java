@@ -17,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,12 +70,46 @@ class PresenceWebhookTest {
   }
 
   static int post(String path, String timestamp, String signature, String body) throws Exception {
+    Map<String, String> headers = new TreeMap<>();
+    headers.put("content-type", "application/x-www-form-urlencoded");
+    headers.put("x-channel-event-id", "ev-1");
+    if (timestamp != null) headers.put("x-channel-timestamp", timestamp);
+    if (signature != null) headers.put("x-channel-signature-v2", signature);
+    return post(path, headers, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static int post(String path, Map<String, String> headers, byte[] body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + inbox.port() + path))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
-    if (timestamp != null) request.header("X-Channel-Timestamp", timestamp);
-    if (signature != null) request.header("X-Channel-Signature", signature);
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(request::header);
     return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  static String sign(String secret, long at, byte[] body) {
+    return WebhookSignature.sign(secret, "connected", "ev-1", at, body);
+  }
+
+  @Test
+  void aRealDeliveryIsRefusedAtTheOtherPathWithAnotherEventIdOrWithV1Only() throws Exception {
+    String clientId = uniqueClientId("replayed");
+    connectAndLeave(TestGateways.service(), nodeB(), clientId, "/urlencoded");
+    List<WebhookInbox.Received> delivered = inbox.about(clientId);
+    assertEquals(2, delivered.size());
+    for (WebhookInbox.Received r : delivered) {
+      String event = r.presence.isConnected() ? "connected" : "disconnected";
+      String other = r.presence.isConnected() ? "disconnected" : "connected";
+      assertTrue(r.headers.get("x-channel-signature").matches("v1=[0-9a-f]{64}"), r.headers.toString());
+      Map<String, String> replayed = new TreeMap<>(r.headers);
+      replayed.put("x-channel-event", other);
+      assertEquals(401, post(r.path.replace("/" + event + "/", "/" + other + "/"), replayed, r.body), "replayed to the other path");
+      Map<String, String> otherId = new TreeMap<>(r.headers);
+      otherId.put("x-channel-event-id", r.headers.get("x-channel-event-id") + "0");
+      assertEquals(401, post(r.path, otherId, r.body), "another event ID");
+      Map<String, String> v1Only = new TreeMap<>(r.headers);
+      v1Only.remove("x-channel-signature-v2");
+      assertEquals(401, post(r.path, v1Only, r.body), "only the v1 signature");
+    }
+    assertEquals(2, inbox.about(clientId).size());
   }
 
   @Test
@@ -85,14 +121,14 @@ class PresenceWebhookTest {
     long now = System.currentTimeMillis();
     String path = "/urlencoded/_ah/channel/connected/";
     assertEquals(401, post(path, null, null, body));
-    assertEquals(401, post(path, Long.toString(now), WebhookSignature.sign("a-different-secret-entirely", now, bytes), body));
-    assertEquals(401, post(path, Long.toString(now), WebhookSignature.sign(secret, now, "from=someone-else".getBytes(StandardCharsets.UTF_8)), body));
+    assertEquals(401, post(path, Long.toString(now), sign("a-different-secret-entirely", now, bytes), body));
+    assertEquals(401, post(path, Long.toString(now), sign(secret, now, "from=someone-else".getBytes(StandardCharsets.UTF_8)), body));
     long stale = now - Duration.ofMinutes(6).toMillis();
-    assertEquals(401, post(path, Long.toString(stale), WebhookSignature.sign(secret, stale, bytes), body));
-    assertEquals(400, post("/urlencoded/_ah/channel/elsewhere/", Long.toString(now), WebhookSignature.sign(secret, now, bytes), body));
+    assertEquals(401, post(path, Long.toString(stale), sign(secret, stale, bytes), body));
+    assertEquals(400, post("/urlencoded/_ah/channel/elsewhere/", Long.toString(now), sign(secret, now, bytes), body));
     assertEquals(0, inbox.about(clientId).size());
     // The same request, correctly signed, is accepted: the refusals above were for the signature alone.
-    assertEquals(200, post(path, Long.toString(now), WebhookSignature.sign(secret, now, bytes), body));
+    assertEquals(200, post(path, Long.toString(now), sign(secret, now, bytes), body));
     assertEquals(1, inbox.about(clientId).size());
   }
 }
