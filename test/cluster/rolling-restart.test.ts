@@ -59,6 +59,21 @@ describe('rolling restart of three nodes behind HAProxy', () => {
 
   const api = gatewayApi(() => lb.httpUrl, API_KEY);
 
+  /**
+   * HAProxy answers 503 "No server is available" (HTML) while its health checks see every node as busy, which
+   * happens on a loaded machine right after a restart; a backend retries that, and so does this test (bounded).
+   */
+  async function createChannel(): Promise<{ clientId: string; token: string }> {
+    const created = await waitFor(
+      async () => {
+        const { status, body } = await api('POST', '/v1/channels', {});
+        return status === 201 && (body as { clientId: string; token: string });
+      },
+      { timeoutMs: 10_000, what: 'a channel created through HAProxy' },
+    );
+    return created;
+  }
+
   function connect(clientId: string, token: string): Client {
     const client: Client = { clientId, received: [], appEvents: [], socket: undefined as unknown as Socket };
     client.socket = new Channel(token, { url: lb.wsUrl, WebSocket: WebSocket as never, backoff: { baseMs: 100, capMs: 1_000 } }).open({
@@ -74,8 +89,8 @@ describe('rolling restart of three nodes behind HAProxy', () => {
   it('loses no client and no message, and sends no false disconnect', async () => {
     const clients: Client[] = [];
     for (let i = 0; i < CLIENTS; i++) {
-      const { body } = await api('POST', '/v1/channels', {});
-      clients.push(connect(body.clientId, body.token));
+      const created = await createChannel();
+      clients.push(connect(created.clientId, created.token));
     }
     await app.waitFor(() => app.events().length === CLIENTS, 15_000, 'every client connected');
 
@@ -112,7 +127,7 @@ describe('rolling restart of three nodes behind HAProxy', () => {
     }
     // A marker client leaves last; with one webhook in flight at a time, its disconnected webhook arriving
     // means every disconnect queued before it has been delivered too.
-    const marker = await api('POST', '/v1/channels', {});
+    const marker = { body: await createChannel() };
     const markerClient = connect(marker.body.clientId, marker.body.token);
     await app.waitFor(() => app.events(marker.body.clientId).length === 1, 10_000, 'the marker to connect');
     markerClient.socket.close();
