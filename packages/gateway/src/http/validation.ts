@@ -128,13 +128,13 @@ export function parseBatchItemBySchema(item: unknown, index: number): BatchItem 
  * item zod would refuse) returns undefined and goes through the schema, which names the problem, so this
  * only ever accepts what the schema accepts.
  */
+const ITEM_FIELDS = new Set(['clientId', 'token', 'message', 'idempotencyKey']);
+
 function validItem(item: unknown): BatchItem | undefined {
   if (typeof item !== 'object' || item === null) return undefined;
+  // Inherited enumerable properties too: any other field sends the item to the schema.
+  for (const field in item) if (!ITEM_FIELDS.has(field)) return undefined;
   const { clientId, token, message, idempotencyKey } = item as Record<string, unknown>;
-  let fields = 0;
-  // Counts inherited enumerable properties too: any field beyond the four sends the item to the schema.
-  for (const _ in item) fields++;
-  if (fields !== (clientId === undefined ? 0 : 1) + (token === undefined ? 0 : 1) + 1 + (idempotencyKey === undefined ? 0 : 1)) return undefined;
   if (typeof message !== 'string' || messageProblem(message) !== undefined) return undefined;
   if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKeyProblem(idempotencyKey) !== undefined)) return undefined;
   if (typeof clientId === 'string' && token === undefined) {
