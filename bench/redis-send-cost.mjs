@@ -4,19 +4,20 @@
 // (packages/gateway/dist), makes a subscribed connection own half of them, then calls sendMany with
 // batches of each size and reads Redis's own CPU (INFO cpu) per message. Use it to compare script
 // versions: the numbers are Redis-only and far less noisy than a full run.
-//   node bench/redis-send-cost.mjs [--clients 1000] [--messages 20000] [--batches 1,4,16,100]
+// --keys: every message carries an idempotency key (as the SDK's sends do), so the key's record is counted.
+//   node bench/redis-send-cost.mjs [--clients 1000] [--messages 20000] [--batches 1,4,16,100] [--keys]
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { GATEWAY_DIR, loadIoredis } from './lib/common.mjs';
 
-const { values: opt } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, messages: { type: 'string', default: '20000' }, batches: { type: 'string', default: '1,4,16,100' } } });
+const { values: opt } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, messages: { type: 'string', default: '20000' }, batches: { type: 'string', default: '1,4,16,100' }, keys: { type: 'boolean', default: false } } });
 const CLIENTS = Math.min(100_000, Math.max(2, Number(opt.clients) || 1000));
 const MESSAGES = Math.min(1_000_000, Math.max(100, Number(opt.messages) || 20_000));
 const BATCHES = opt.batches.split(',').map(Number).filter((n) => n >= 1 && n <= 1000).slice(0, 8);
 
 const { RedisChannelStore } = await import(`${GATEWAY_DIR}/dist/channels/channel-store-redis.js`);
-const { redisKeys } = await import(`${GATEWAY_DIR}/node_modules/@channel-gateway/protocol/dist/index.js`);
+const { redisKeys } = await import(`${GATEWAY_DIR}/node_modules/@channel-gateway/protocol/dist/esm/index.js`);
 const Redis = loadIoredis();
 
 const port = await new Promise((resolve) => {
@@ -52,6 +53,9 @@ const cpuUs = async () => {
   return (get('used_cpu_sys') + get('used_cpu_user')) * 1e6;
 };
 const data = JSON.stringify('x'.repeat(200));
+const KEY_PREFIX = `k${Date.now().toString(36)}`.padEnd(16, 'k');
+const FINGERPRINT = 'f'.repeat(22);
+let keyCounter = 0;
 const rows = [];
 for (const batch of BATCHES) {
   let next = 0;
@@ -61,7 +65,12 @@ for (const batch of BATCHES) {
   const worker = async () => {
     while (next < MESSAGES) {
       const messages = [];
-      for (let i = 0; i < batch && next < MESSAGES; i++, next++) messages.push({ clientId: ids[next % CLIENTS], encodedData: data });
+      for (let i = 0; i < batch && next < MESSAGES; i++, next++) {
+        const message = { clientId: ids[next % CLIENTS], encodedData: data };
+        // Keys shaped like the SDK's (a 16-character prefix and a counter), fingerprints like the gateway's.
+        if (opt.keys) message.idempotency = { key: `${KEY_PREFIX}${(keyCounter++).toString(36)}`, fingerprint: FINGERPRINT };
+        messages.push(message);
+      }
       await store.sendMany(messages, Date.now());
     }
   };
@@ -70,7 +79,7 @@ for (const batch of BATCHES) {
   const usPerMessage = ((await cpuUs()) - before) / MESSAGES;
   rows.push({ batch, usPerMessage, messagesPerSecond: MESSAGES / seconds });
 }
-console.log(`Redis CPU per message of sendMany (${CLIENTS} channels, half owned by a subscribed node, 200-byte messages, ${MESSAGES} messages a batch size)`);
+console.log(`Redis CPU per message of sendMany (${CLIENTS} channels, half owned by a subscribed node, 200-byte messages, ${MESSAGES} messages a batch size${opt.keys ? ', each with an idempotency key' : ''})`);
 console.log('| messages per call | Redis CPU µs/msg | msg/s (one client, 8 calls in flight) |\n|---:|---:|---:|');
 for (const row of rows) console.log(`| ${row.batch} | ${row.usPerMessage.toFixed(1)} | ${Math.round(row.messagesPerSecond)} |`);
 console.log(`(publishes received by the subscriber: ${published})`);

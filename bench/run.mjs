@@ -237,8 +237,8 @@ function cleanEnv(extra) {
 
 // ---------------------------------------------------------------- IPC helpers for forked receivers/sender
 
-function forkChild(script, label) {
-  const child = track(fork(join(BENCH_DIR, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }), label);
+function forkChild(script, label, execArgv = []) {
+  const child = track(fork(join(BENCH_DIR, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv }), label);
   child.setMaxListeners(100);
   return child;
 }
@@ -593,7 +593,9 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
   const capacity = (Math.ceil((rate / unitSize) * (warmup + seconds)) + 2) * unitSize;
   await Promise.all(receivers.map((child) => request(child, { cmd: 'phase', phase, capacity }, 'phase-ready')));
   const countersBefore = await Promise.all(nodes.map(scrapeMetrics));
-  const sender = forkChild('sender.mjs', `sender-${phase}`);
+  // With --profile the SDK's sending process is profiled too (what the SDK costs the backend).
+  const senderArgs = opt.profile && mode === 'sdk' ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `sender-${phase}-sdk.cpuprofile`] : [];
+  const sender = forkChild('sender.mjs', `sender-${phase}`, senderArgs);
   const senderProc = { key: 'sender', pid: sender.pid, role: 'generator' };
   const phaseProcs = [...procs, senderProc];
   log(`phase ${phase}: ${kind} ${mode} at ${rate} msg/s for ${warmup}+${seconds} s`);
@@ -1097,10 +1099,12 @@ async function main() {
 
   let profiles = [];
   if (opt.profile && gateway && existsSync(PROFILE_DIR)) {
-    const windows = [...gateway.phases, ...gateway.sweeps.flatMap((s) => s.steps)].filter((p) => p.windowUs).map((p) => ({ label: `${p.mode} @ ${p.rate}`, from: p.windowUs[0], to: p.windowUs[1] }));
+    const windows = [...gateway.phases, ...gateway.sweeps.flatMap((s) => s.steps)].filter((p) => p.windowUs).map((p) => ({ label: `${p.mode} @ ${p.rate}`, phase: p.phase, from: p.windowUs[0], to: p.windowUs[1] }));
     for (const file of readdirSync(PROFILE_DIR).filter((name) => name.endsWith('.cpuprofile'))) {
       const profile = JSON.parse(readFileSync(join(PROFILE_DIR, file), 'utf8'));
-      for (const window of windows) profiles.push(`### ${file} — ${window.label}\n\n${summarizeProfile(profile, { from: window.from, to: window.to, top: 25 })}`);
+      // A sender's profile covers its own phase only.
+      const own = /^sender-(\d+)-/.exec(file);
+      for (const window of windows) if (!own || window.phase === Number(own[1])) profiles.push(`### ${file} — ${window.label}\n\n${summarizeProfile(profile, { from: window.from, to: window.to, top: 25 })}`);
     }
     log(`profiles: ${PROFILE_DIR}`);
   }

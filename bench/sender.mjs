@@ -82,7 +82,7 @@ async function run(config) {
       return 1;
     };
   } else if (mode === 'sdk') {
-    const { ChannelGatewayClient } = await import(new URL('../packages/sdk/dist/index.js', import.meta.url).href);
+    const { ChannelGatewayClient } = await import(new URL('../packages/sdk/dist/esm/index.js', import.meta.url).href);
     const sdks = config.nodes.map(({ host, port }) => new ChannelGatewayClient({ baseUrl: `http://${host}:${port}`, apiKey: config.apiKey, ...config.sdkOptions }));
     closeTransport = () => undefined;
     let next = 0;

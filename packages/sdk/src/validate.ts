@@ -14,7 +14,7 @@ import {
   clientIdProblem,
   messageProblem,
 } from '@channel-gateway/protocol';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { invalidField, type ChannelGatewayError } from './errors.js';
 import type { WireItem } from './send-batcher.js';
 
@@ -57,9 +57,17 @@ export function checkIdempotencyKey(value: unknown, field = 'idempotencyKey'): s
   return value;
 }
 
-/** A new idempotency key: a random UUID, unique enough to never meet another sender's. */
+/**
+ * 96 random bits drawn once a process, then a counter: keys as unique as random UUIDs (no other process
+ * draws the same prefix) at ~21 characters instead of 36, which every item of every batch carries
+ * through the JSON, the gateway and a Redis key; and no random draw per send.
+ */
+const KEY_PREFIX = randomBytes(12).toString('base64url');
+let keyCounter = 0;
+
+/** A new idempotency key, unique enough to never meet another sender's. */
 export function newIdempotencyKey(): string {
-  return randomUUID();
+  return KEY_PREFIX + (keyCounter++).toString(36);
 }
 
 /** The envelope of a batch: an array of 1…1000 items (anything else fails the whole call). */

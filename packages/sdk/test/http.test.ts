@@ -52,7 +52,7 @@ describe('successful calls', () => {
     expect(server.received[0]?.url).toBe('/v1/channels/user%2F42%20%3F%23%C3%A9%25/messages');
     expect(JSON.parse(server.received[0]?.body ?? '')).toEqual({ message: 'hello' });
     // A generated idempotency key rides along, so a retry could not deliver twice.
-    expect(server.received[0]?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(server.received[0]?.headers['idempotency-key']).toMatch(/^[\w-]{17,30}$/);
   });
 
   it('keeps a path prefix of baseUrl and drops its trailing slash', async () => {
@@ -77,8 +77,8 @@ describe('successful calls', () => {
     expect(server.received[0]?.url).toBe('/v1/messages');
     expect(JSON.parse(server.received[0]?.body ?? '')).toEqual({
       messages: [
-        { clientId: 'a', message: '1', idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) },
-        { clientId: 'b', message: '2', idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        { clientId: 'a', message: '1', idempotencyKey: expect.stringMatching(/^[\w-]{17,30}$/) },
+        { clientId: 'b', message: '2', idempotencyKey: expect.stringMatching(/^[\w-]{17,30}$/) },
       ],
     });
   });

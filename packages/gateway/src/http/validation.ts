@@ -102,16 +102,50 @@ export function parsePathClientId(value: string): string {
  */
 export function parseBatch(body: unknown): BatchItem[] {
   const { messages } = parse(batchBody, body);
-  return messages.map((item, index): BatchItem => {
-    const prefix = `messages[${index}]`;
-    const result = batchItem.safeParse(item);
-    if (!result.success) return invalidItem(item, firstIssue(result.error, prefix));
-    const { clientId, token, message, idempotencyKey } = result.data;
-    const problem = recipientProblem(clientId, token, prefix);
-    if (problem) return invalidItem(item, problem);
-    const recipient = token !== undefined ? { token } : { clientId: clientId! };
-    return idempotencyKey === undefined ? { ...recipient, message } : { ...recipient, message, idempotencyKey };
-  });
+  return messages.map(parseBatchItem);
+}
+
+/** One item of a batch, the `index`-th: the recipient and message, or the item's own error. */
+export function parseBatchItem(item: unknown, index: number): BatchItem {
+  return validItem(item) ?? parseBatchItemBySchema(item, index);
+}
+
+/** The same through the schema, which names each problem (and is what the quick path must agree with). */
+export function parseBatchItemBySchema(item: unknown, index: number): BatchItem {
+  const prefix = `messages[${index}]`;
+  const result = batchItem.safeParse(item);
+  if (!result.success) return invalidItem(item, firstIssue(result.error, prefix));
+  const { clientId, token, message, idempotencyKey } = result.data;
+  const problem = recipientProblem(clientId, token, prefix);
+  if (problem) return invalidItem(item, problem);
+  const recipient = token !== undefined ? { token } : { clientId: clientId! };
+  return idempotencyKey === undefined ? { ...recipient, message } : { ...recipient, message, idempotencyKey };
+}
+
+/**
+ * The common case without zod (a schema pass per item was a fifth of a node's batch CPU): an item with
+ * only known fields, all strings, each acceptable, and exactly one recipient. Anything else (also every
+ * item zod would refuse) returns undefined and goes through the schema, which names the problem, so this
+ * only ever accepts what the schema accepts.
+ */
+const ITEM_FIELDS = new Set(['clientId', 'token', 'message', 'idempotencyKey']);
+
+function validItem(item: unknown): BatchItem | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  // Inherited enumerable properties too: any other field sends the item to the schema.
+  for (const field in item) if (!ITEM_FIELDS.has(field)) return undefined;
+  const { clientId, token, message, idempotencyKey } = item as Record<string, unknown>;
+  if (typeof message !== 'string' || messageProblem(message) !== undefined) return undefined;
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKeyProblem(idempotencyKey) !== undefined)) return undefined;
+  if (typeof clientId === 'string' && token === undefined) {
+    if (clientIdProblem(clientId) !== undefined) return undefined;
+    return idempotencyKey === undefined ? { clientId, message } : { clientId, message, idempotencyKey };
+  }
+  if (typeof token === 'string' && clientId === undefined) {
+    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return undefined;
+    return idempotencyKey === undefined ? { token, message } : { token, message, idempotencyKey };
+  }
+  return undefined;
 }
 
 /** The answer echoes a client ID the item gave; a token is never echoed. */

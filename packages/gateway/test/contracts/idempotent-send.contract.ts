@@ -85,6 +85,18 @@ export function idempotentSendContract(name: string, makeStores: StoreSetFactory
       expect(received.map((m) => (m.kind === 'deliver' ? m.encodedData : m.kind))).toEqual([JSON.stringify('live'), JSON.stringify('next')]);
     });
 
+    it('remembers a send to an owner that nobody listens for as queued, also for a repeat in the same call', async () => {
+      const generation = await open('c1');
+      // Owned by a node with no subscriber (gone without releasing): the publish finds nobody.
+      const attached = await channels.attach({ clientId: 'c1', generation, owner: { nodeId: 'gone', connectionId: '1' }, now });
+      expect(attached.kind).toBe('attached');
+      expect(await channels.sendMany([tagged('c1', 'lost?', 'k'), tagged('c1', 'lost?', 'k')], now)).toEqual([
+        { status: 'queued', seq: 1 },
+        { status: 'queued', seq: 1, replayed: true },
+      ]);
+      expect(await channels.sendMany([tagged('c1', 'lost?', 'k')], now)).toEqual([{ status: 'queued', seq: 1, replayed: true }]);
+    });
+
     it('remembers no_channel too: a repeat after the channel was created sends nothing', async () => {
       expect(await channels.sendMany([tagged('late', 'early bird', 'k')], now)).toEqual([{ status: 'no_channel' }]);
       const generation = await open('late');
