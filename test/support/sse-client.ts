@@ -113,6 +113,14 @@ export class TestStream {
     return this.frames.find(match)!;
   }
 
+  /** Resolves true once `count` frames arrived, false if the stream ends first; rejects after `timeoutMs`. */
+  async hasFrames(count: number, timeoutMs = 5_000): Promise<boolean> {
+    let over = false;
+    void this.closed.then(() => (over = true));
+    await this.waitUntil(() => this.frames.length >= count || over, timeoutMs, `${count} frames not received`);
+    return this.frames.length >= count;
+  }
+
   async waitForMessages(count: number, timeoutMs = 5_000): Promise<string[]> {
     await this.waitUntil(() => this.messages().length >= count, timeoutMs, `${count} messages not received`);
     return this.messages();
