@@ -794,11 +794,11 @@ async function startCluster(kind, redis, receivers) {
   const redisMemoryBefore = await redisUsedMemory();
   if (kind !== 'floor') {
     await waitReady(nodes);
-    log(`gateway: creating ${CLIENTS} channels`);
+    log(`${kind}: creating ${CLIENTS} channels`);
     const created = await createChannels(nodes);
     result.channels = { seconds: created.seconds, perSecond: created.perSecond, failures: created.failures };
     tokens = created.tokens;
-    log(`gateway: ${CLIENTS} channels in ${f(created.seconds)} s (${f(created.perSecond, 0)}/s, ${created.failures} failed)`);
+    log(`${kind}: ${CLIENTS} channels in ${f(created.seconds)} s (${f(created.perSecond, 0)}/s, ${created.failures} failed)`);
   }
   log(`${kind}: connecting ${CLIENTS} clients`);
   const connected = await connectClients(kind, nodes, tokens, procs, receivers);
