@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, type StreamPosition } from '@channel-gateway/protocol';
-import { gatewayApi, getFreePort, startGatewayProcess, startHaproxy, uniqueKeyPrefix, waitFor, type GatewayHandle, type LoadBalancer } from '../support/index.js';
+import { gatewayApi, getFreePort, startGatewayProcess, startHaproxy, uniqueKeyPrefix, waitFor, type ApiCall, type GatewayHandle, type LoadBalancer } from '../support/index.js';
 import { TestStream } from '../support/sse-client.js';
 
 const API_KEY = 'stream-cluster-key-0123';
@@ -61,8 +61,20 @@ describe('HTTP streams across three nodes behind HAProxy (no stickiness)', () =>
   const ports: number[] = [];
   const keyPrefix = uniqueKeyPrefix();
   const startNode = (index: number) => startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: `node-${index}`, env: { CG_PORT: String(ports[index]), CG_DRAIN_TIMEOUT_MS: '5000' } });
-  const api = gatewayApi(() => lb.httpUrl, API_KEY);
   const nodeApi = (index: number) => gatewayApi(nodes[index]!.httpUrl, API_KEY);
+  /** The API through a node that is up (the balancer is for the streams; its health checks flap under load). */
+  const api: ApiCall = (method, path, body) => nodeApi(nodes.findIndex((node) => node.process.exitInfo() === undefined))(method, path, body);
+  /** Opens a stream through the balancer, retrying a refusal (HAProxy's 503 while its checks flap) as a client backs off. */
+  const openThroughLb = async (token: string, resume?: StreamPosition): Promise<TestStream> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestStream.open(lb.httpUrl, token, resume);
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  };
 
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) ports.push(await getFreePort());
@@ -77,7 +89,7 @@ describe('HTTP streams across three nodes behind HAProxy (no stickiness)', () =>
 
   it('takes streams on any node, delivers sends made through every node, and resumes through another node', async () => {
     const channels = await Promise.all(Array.from({ length: 6 }, async () => (await api('POST', '/v1/channels', {})).body as { clientId: string; token: string }));
-    const streams = await Promise.all(channels.map((channel) => TestStream.open(lb.httpUrl, channel.token)));
+    const streams = await Promise.all(channels.map((channel) => openThroughLb(channel.token)));
     const holders = await Promise.all(channels.map(async (channel) => (await api('GET', `/v1/channels/${channel.clientId}`)).body.node as string));
     expect(new Set(holders).size).toBeGreaterThan(1); // round robin spread them
     for (let round = 0; round < 3; round++) {
@@ -91,7 +103,7 @@ describe('HTTP streams across three nodes behind HAProxy (no stickiness)', () =>
       stream.close();
       await stream.closed;
       await api('POST', `/v1/channels/${channels[index]!.clientId}/messages`, { message: 'while away' });
-      const resumed = await TestStream.open(lb.httpUrl, channels[index]!.token, position);
+      const resumed = await openThroughLb(channels[index]!.token, position);
       await api('POST', `/v1/channels/${channels[index]!.clientId}/messages`, { message: 'after' });
       expect(await resumed.waitForMessages(2)).toEqual(['while away', 'after']);
       resumed.close();
