@@ -17,6 +17,8 @@ export class TestStream {
   readonly arrivals: number[] = [];
   /** SSE comments (heartbeats) received, and when the last one arrived. */
   heartbeats = 0;
+  /** Frames received before the first heartbeat (the gateway writes one before any frame). */
+  framesBeforeFirstHeartbeat: number | undefined;
   lastHeartbeatAt = 0;
   readonly closed: Promise<StreamClose>;
   private resolveClosed!: (close: StreamClose) => void;
@@ -80,6 +82,7 @@ export class TestStream {
 
   private event(text: string): void {
     if (text.startsWith(':')) {
+      this.framesBeforeFirstHeartbeat ??= this.frames.length;
       this.heartbeats++;
       this.lastHeartbeatAt = Date.now();
       return;
