@@ -84,7 +84,7 @@ describe.each(TEST_TRANSPORTS)('streamed answers (%s transport)', (name) => {
     for (let i = 1; i <= 3; i++) {
       expect(stream!.write(`data: ${i}\n\n`)).toBe('sent');
       // Each part arrives before the next is written: nothing waits for the end.
-      await waitFor(() => events(body.text).length === i, { what: `part ${i}`, timeoutMs: 2_000 });
+      await waitFor(() => events(body.text).length === i, { what: `part ${i}`, timeoutMs: 5_000 });
     }
     stream!.cork(() => {
       stream!.write('data: 4\n\n');
