@@ -20,3 +20,5 @@ export type { SentinelRedis } from './sentinel.js';
 export type { LoadBalancer } from './haproxy.js';
 export { gatewayApi } from './api.js';
 export type { ApiAnswer, ApiCall } from './api.js';
+export { TestStream } from './sse-client.js';
+export type { StreamClose } from './sse-client.js';

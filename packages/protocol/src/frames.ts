@@ -9,10 +9,15 @@
  *     | <-- msg {seq, data} ...       |   replayed, then live, in seq order, no duplicates
  *     | -- ping --> / <-- pong --     |
  *     | <-- close(code, reason) ----- |   codes in close-codes.ts say whether to reconnect
+ *
+ * The HTTP stream (`POST /v1/stream`, docs/PROTOCOL.md) carries the same server frames as SSE events; its
+ * hello is the request body, and its close is a `close` frame (an HTTP answer has no close code).
  */
 
 /** The gateway's WebSocket endpoint (the same on every node). */
 export const SOCKET_PATH = '/v1/socket';
+/** The gateway's HTTP stream endpoint, for clients whose WebSocket cannot connect (the same on every node). */
+export const STREAM_PATH = '/v1/stream';
 
 /** Where a client stands in its message stream: the epoch of the stream and the last seq it saw. */
 export interface StreamPosition {
@@ -61,7 +66,16 @@ export interface GapFrame {
 export interface PongFrame {
   readonly type: 'pong';
 }
-export type ServerFrame = OpenFrame | MessageFrame | GapFrame | PongFrame;
+/**
+ * The last event of an HTTP stream: the code and name a WebSocket would have been closed with
+ * (close-codes.ts). A stream that ends without it was dropped (the client treats it as 1006).
+ */
+export interface CloseFrame {
+  readonly type: 'close';
+  readonly code: number;
+  readonly reason: string;
+}
+export type ServerFrame = OpenFrame | MessageFrame | GapFrame | PongFrame | CloseFrame;
 
 /** Longest token a hello or a send by token may carry (the gateway's own are 43 characters). */
 export const MAX_TOKEN_LENGTH = 512;
@@ -129,7 +143,17 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
     case 'gap':
     case 'pong':
       return value as ServerFrame;
+    case 'close':
+      return parseCloseFrame(value as Record<string, unknown>);
     default:
       return undefined;
   }
+}
+
+/** A close frame with a close code (1000…4999) and a reason of at most 123 bytes, as a WebSocket close carries. */
+function parseCloseFrame(frame: Record<string, unknown>): CloseFrame | undefined {
+  const { code, reason } = frame;
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 1000 || code > 4999) return undefined;
+  if (typeof reason !== 'string' || reason.length > 123) return undefined;
+  return { type: 'close', code, reason };
 }

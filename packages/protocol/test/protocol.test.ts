@@ -5,6 +5,7 @@ import {
   clientIdProblem,
   describeCloseCode,
   encodeMessageFrame,
+  encodeServerFrame,
   messageProblem,
   parseClientFrame,
   parseServerFrame,
@@ -43,6 +44,15 @@ describe('frames', () => {
   it('encodes message frames that parse back to the exact string', () => {
     for (const data of ['', 'plain', 'quote " backslash \\ newline \n', '\u2028\u2029', '🎉']) {
       expect(parseServerFrame(encodeMessageFrame(7, data))).toEqual({ type: 'msg', seq: 7, data });
+    }
+  });
+  it('encodes and parses the close frame that ends an HTTP stream, and refuses malformed ones', () => {
+    const frame = { type: 'close', code: CloseCode.REPLACED, reason: 'REPLACED' } as const;
+    expect(encodeServerFrame(frame)).toBe('{"type":"close","code":4003,"reason":"REPLACED"}');
+    expect(parseServerFrame(encodeServerFrame(frame))).toEqual(frame);
+    expect(parseServerFrame('{"type":"close","code":4001,"reason":"INVALID_TOKEN","extra":1}')).toEqual({ type: 'close', code: 4001, reason: 'INVALID_TOKEN' });
+    for (const bad of ['{"type":"close"}', '{"type":"close","code":"4003","reason":""}', '{"type":"close","code":999,"reason":""}', '{"type":"close","code":5000,"reason":""}', '{"type":"close","code":4003.5,"reason":""}', '{"type":"close","code":4003}', `{"type":"close","code":4003,"reason":"${'x'.repeat(124)}"}`]) {
+      expect(parseServerFrame(bad)).toBeUndefined();
     }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The WebSocket endpoint `/v1/socket` on the transport (uWS or node): upgrade checks (origin, per-IP rate), the hello deadline,
- * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
+ * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md. The HTTP stream
+ * `/v1/stream` (stream-route.ts) goes through the same route: same checks, same Connection.
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame, type HelloFrame } from '@channel-gateway/protocol';
@@ -12,7 +13,8 @@ import { SocketCaps } from './socket-caps.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { handleHello, type HelloDeps } from './hello.js';
 import { OwnershipRelease } from './ownership-release.js';
-import type { Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
+import { StreamRoute } from './stream-route.js';
+import type { SocketRoute, Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
 
 /** Failed releases are retried every 2 s (8 ticks). */
 const RELEASE_RETRY_EVERY_TICKS = 8;
@@ -38,6 +40,7 @@ export class SocketServer {
   private readonly release: OwnershipRelease;
   private ticks = 0;
   private accepting = true;
+  private streams: StreamRoute<Connection> | undefined;
 
   constructor(private readonly deps: SocketServerDeps) {
     const now = deps.clock.now();
@@ -59,7 +62,7 @@ export class SocketServer {
 
   mount(transport: Transport): void {
     const { config } = this.deps;
-    transport.socket<Connection>({
+    const route: SocketRoute<Connection> = {
       path: SOCKET_PATH,
       // uWS drops the TCP connection (no close code) past its own limit, so it gets headroom and we
       // enforce the configured limit ourselves with a proper 1009. Memory stays bounded by the headroom.
@@ -77,7 +80,15 @@ export class SocketServer {
       },
       message: (_socket, connection, message, isBinary) => this.onFrame(connection, message, isBinary),
       close: (_socket, connection, code) => this.onClose(connection, code),
+    };
+    transport.socket(route);
+    this.streams = new StreamRoute(route, {
+      allowedOrigins: config.allowedOrigins,
+      maxBodyBytes: config.maxInboundFrameBytes,
+      maxBackpressureBytes: config.maxBackpressureBytes,
+      heartbeatSeconds: config.streamHeartbeatSeconds,
     });
+    this.streams.mount(transport);
   }
 
   /** Stops taking new sockets (drain). */
@@ -99,6 +110,7 @@ export class SocketServer {
 
   stop(): void {
     clearInterval(this.ticker);
+    this.streams?.stop();
   }
 
   private upgrade(request: UpgradeRequest): UpgradeAnswer<Connection> {
