@@ -136,7 +136,6 @@ export class GatewayNode {
     mountRefreshRoute(transport, {
       refreshes: this.sockets.refreshes,
       config: this.config,
-      clock: this.clock,
       metrics: this.metrics,
       storesReachable: () => this.stores.isReachable(),
       logger: this.logger,

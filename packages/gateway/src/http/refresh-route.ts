@@ -9,7 +9,6 @@
  *   403 origin_rejected;  429 rate_limited;  503 unavailable (with Retry-After)
  */
 import { ApiErrorCode } from '@channel-gateway/protocol';
-import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
@@ -27,7 +26,6 @@ export const REFRESH_PATH = '/v1/refresh';
 export interface RefreshRouteDeps {
   refreshes: TokenRefresh;
   config: Pick<GatewayConfig, 'allowedOrigins' | 'maxInboundFrameBytes' | 'connectsPerSecondPerIp' | 'trustProxy'>;
-  clock: Clock;
   metrics: GatewayMetrics;
   storesReachable(): boolean;
   logger: Logger;
@@ -60,7 +58,8 @@ export function mountRefreshRoute(transport: Transport, deps: RefreshRouteDeps):
     if (config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin)) {
       return fail(new HttpApiError(403, ApiErrorCode.ORIGIN_REJECTED, 'this origin may not use the gateway (CG_ALLOWED_ORIGINS)', 'Origin'));
     }
-    if (!limiter.allow(clientAddress(exchange, config.trustProxy), deps.clock.now())) {
+    // A monotonic clock: a rate needs elapsed time, which a wall clock stepped back (NTP) would make negative.
+    if (!limiter.allow(clientAddress(exchange, config.trustProxy), performance.now())) {
       return fail(new HttpApiError(429, ApiErrorCode.RATE_LIMITED, 'too many refreshes from this address; try again shortly', undefined, { 'Retry-After': '1' }));
     }
     readBody(exchange, config.maxInboundFrameBytes, (buffer) => {
