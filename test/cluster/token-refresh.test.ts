@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, type OpenFrame, type ServerFrame } from '@channel-gateway/protocol';
-import { gatewayApi, setTokenExpiry, shortenToken, startGatewayProcess, uniqueKeyPrefix, waitFor, type GatewayHandle, type TokenRecordLocation } from '../support/index.js';
+import { gatewayApi, setTokenExpiry, shortenToken, startGatewayProcess, uniqueKeyPrefix, waitFor, type ApiAnswer, type GatewayHandle, type TokenRecordLocation } from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 import { TEST_TRANSPORTS } from '../../packages/gateway/test/support/transports.js';
 import { WebhookReceiver } from '../../packages/gateway/test/support/webhook-receiver.js';
@@ -21,7 +21,7 @@ const api = (node: GatewayHandle, method: string, path: string, body?: unknown) 
 /** POST /v1/refresh as a page sends it: text/plain (no preflight), with its Origin, no API key. */
 async function refreshOverHttp(node: GatewayHandle, body: unknown, origin = 'https://app.example') {
   const response = await fetch(`${node.httpUrl}/v1/refresh`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', origin }, body: JSON.stringify(body) });
-  return { status: response.status, body: await response.json(), allowOrigin: response.headers.get('access-control-allow-origin'), retryAfter: response.headers.get('retry-after') };
+  return { status: response.status, body: (await response.json()) as ApiAnswer['body'], allowOrigin: response.headers.get('access-control-allow-origin'), retryAfter: response.headers.get('retry-after') };
 }
 
 const isOpen = (socket: TestSocket) => socket.ws.readyState === socket.ws.OPEN;

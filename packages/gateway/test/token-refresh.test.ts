@@ -65,7 +65,7 @@ for (const kind of ['memory', 'redis'] as StoreKind[]) {
         refresh(gateway, { token: '', connectionId }),
         refresh(gateway, { token: next.token, connectionId, extra: 1 }),
       ]);
-      expect(await Promise.all(bad.map(async (response) => [response.status, (await response.json()).error.field]))).toEqual([
+      expect(await Promise.all(bad.map(async (response) => [response.status, ((await response.json()) as { error: { field: string } }).error.field]))).toEqual([
         [400, 'body'],
         [400, 'connectionId'],
         [400, 'connectionId'],
@@ -103,7 +103,7 @@ describe('POST /v1/refresh and CG_ALLOWED_ORIGINS', () => {
     const post = (origin: string) => fetch(`${gateway.httpUrl}/v1/refresh`, { method: 'POST', headers: { origin }, body: JSON.stringify({ token: next.token, connectionId: open.connectionId }) });
 
     const refused = await post('https://evil.example');
-    expect([refused.status, (await refused.json()).error.code, refused.headers.get('access-control-allow-origin')]).toEqual([403, 'origin_rejected', null]);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code, refused.headers.get('access-control-allow-origin')]).toEqual([403, 'origin_rejected', null]);
     expect(socket.frames.some((frame) => frame.type === 'refreshed')).toBe(false);
 
     const allowed = await post('https://app.example');
