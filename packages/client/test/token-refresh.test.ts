@@ -52,6 +52,18 @@ function openWith(server: GatewaySocket, lifetimeMs: number, epoch = 'e1'): void
   server.send({ type: 'open', clientId: 'client-1', epoch, expiresAt: SERVER_NOW + lifetimeMs, connectionId: 'c.1', serverTime: SERVER_NOW });
 }
 
+/** A socket opened with a token living `lifetimeMs`, up to the moment its refresh timer fires. */
+async function openedUntilRefresh(lifetimeMs: number, options: ChannelOptions = {}) {
+  const gateway = await startGateway();
+  const opened = setup(gateway, options);
+  const server = await gateway.nextSocket();
+  await server.hello;
+  openWith(server, lifetimeMs);
+  await opened.log.untilCount('open');
+  opened.clock.fire(await opened.clock.timer(refreshTimer(lifetimeMs)));
+  return { ...opened, gateway, server };
+}
+
 const refreshTimer = (lifetimeMs: number) => (timer: ManualTimer) => timer.ms === lifetimeMs - refreshMargin(lifetimeMs);
 
 describe('token refresh (getToken)', () => {
@@ -60,13 +72,7 @@ describe('token refresh (getToken)', () => {
   });
 
   it('refreshes before expiry on the gateway’s clock, hands the token over on the live socket, and says hello with it after a drop', async () => {
-    const gateway = await startGateway();
-    const { clock, log, tokens } = setup(gateway);
-    const first = await gateway.nextSocket();
-    await first.hello;
-    openWith(first, 100_000);
-    await log.untilCount('open');
-    clock.fire(await clock.timer(refreshTimer(100_000))); // 90 s after open, whatever this machine's clock says
+    const { clock, log, tokens, gateway, server: first } = await openedUntilRefresh(100_000); // 90 s after open, whatever this machine's clock says
 
     (await tokens.call(1)).resolve('second-token');
     expect(await first.framesReceived(1)).toEqual([{ type: 'refresh', token: 'second-token' }]);
@@ -82,13 +88,7 @@ describe('token refresh (getToken)', () => {
   });
 
   it('retries a failing getToken a bounded number of times within the time left, then leaves the expiry to the gateway', async () => {
-    const gateway = await startGateway();
-    const { clock, log, tokens } = setup(gateway);
-    const server = await gateway.nextSocket();
-    await server.hello;
-    openWith(server, 60_000);
-    await log.untilCount('open');
-    clock.fire(await clock.timer(refreshTimer(60_000)));
+    const { clock, log, tokens, server } = await openedUntilRefresh(60_000);
 
     const retryDelays: number[] = [];
     for (let attempt = 1; attempt <= REFRESH_ATTEMPTS; attempt++) {
@@ -116,13 +116,7 @@ describe('token refresh (getToken)', () => {
   });
 
   it('retries a refused token with a fresh one from getToken; the refused one is never used for a hello', async () => {
-    const gateway = await startGateway();
-    const { clock, log, tokens } = setup(gateway);
-    const first = await gateway.nextSocket();
-    await first.hello;
-    openWith(first, 100_000);
-    await log.untilCount('open');
-    clock.fire(await clock.timer(refreshTimer(100_000)));
+    const { clock, log, tokens, gateway, server: first } = await openedUntilRefresh(100_000);
     (await tokens.call(1)).resolve('token-for-someone-else');
     await first.framesReceived(1);
     first.send({ type: 'refresh-refused', reason: 'other_client' });
@@ -144,13 +138,7 @@ describe('token refresh (getToken)', () => {
   });
 
   it('gives up on a getToken that never answers after half the time left, and tries again', async () => {
-    const gateway = await startGateway();
-    const { clock, log, tokens } = setup(gateway);
-    const server = await gateway.nextSocket();
-    await server.hello;
-    openWith(server, 60_000);
-    await log.untilCount('open');
-    clock.fire(await clock.timer(refreshTimer(60_000)));
+    const { clock, tokens, server } = await openedUntilRefresh(60_000);
     await tokens.call(1); // never settled
     clock.fire(await clock.timer((timer) => timer.ms === refreshMargin(60_000) / 2));
     // 3 s left: the retry comes within a quarter of it (four tries at most in the time left).
