@@ -168,7 +168,7 @@ export class Connection implements RefreshLink {
     const accepted = this.pendingRefresh.answered(frame);
     // A reconnect says hello with the newest token: the old one may have expired by then.
     if (accepted !== undefined) this.token = accepted;
-    if (frame.type === 'refreshed') this.refresher?.expiresAt(frame.expiresAt, frame.serverTime);
+    if (frame.type === 'refreshed') this.refresher?.refreshed(frame.expiresAt, frame.serverTime);
   }
 
   /** The WebSocket in use is gone: a refresh in flight on it failed. */

@@ -73,6 +73,15 @@ export class TokenRefresher {
     this.schedule(Math.max(0, left - refreshMargin(this.lifetimeMs)), 1);
   }
 
+  /**
+   * A refreshed frame, on whichever link it came: reschedules when it moved the expiry on. One that did not
+   * (the app handed back the token in use) leaves the try that sent it to count as failed, so an app that
+   * keeps doing so costs a few tries, not a loop.
+   */
+  refreshed(expiresAt: number, serverTime: number | undefined): void {
+    if (expiresAt > this.knownExpiry) this.expiresAt(expiresAt, serverTime);
+  }
+
   stop(): void {
     this.stopped = true;
     this.cancel();
@@ -92,7 +101,7 @@ export class TokenRefresher {
   private async attempt(round: number, attempt: number): Promise<void> {
     const answer = await this.tryOnce(Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, (this.deadline - this.now()) / 2)));
     if (round !== this.round || this.stopped) return; // a newer expiry came meanwhile (e.g. a reconnect's open)
-    if (answer.kind === 'refreshed') return this.expiresAt(answer.expiresAt, answer.serverTime);
+    if (answer.kind === 'refreshed' && answer.expiresAt > this.knownExpiry) return this.expiresAt(answer.expiresAt, answer.serverTime);
     const left = this.deadline - this.now();
     if (attempt >= REFRESH_ATTEMPTS || left <= 0) return; // given up: the socket expires as without getToken
     this.schedule(Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), left / (REFRESH_ATTEMPTS - attempt + 1)), attempt + 1);

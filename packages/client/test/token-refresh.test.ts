@@ -64,6 +64,14 @@ async function openedUntilRefresh(lifetimeMs: number, options: ChannelOptions = 
   return { ...opened, gateway, server };
 }
 
+/** Polls a condition that no event announces (the client handling a frame), for at most 2 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 2_000; !condition(); ) {
+    if (Date.now() > deadline) throw new Error('condition not met within 2 s');
+    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 const refreshTimer = (lifetimeMs: number) => (timer: ManualTimer) => timer.ms === lifetimeMs - refreshMargin(lifetimeMs);
 
 describe('token refresh (getToken)', () => {
@@ -145,6 +153,22 @@ describe('token refresh (getToken)', () => {
     clock.fire(await clock.timer((timer) => timer.ms === 750));
     (await tokens.call(2)).resolve('second-token');
     expect(await server.framesReceived(1)).toEqual([{ type: 'refresh', token: 'second-token' }]);
+  });
+
+  it('counts a refresh that does not move the expiry on (the app handed back the token in use) as a failed try', async () => {
+    const { clock, tokens, server } = await openedUntilRefresh(60_000);
+    for (let attempt = 1; attempt <= REFRESH_ATTEMPTS; attempt++) {
+      (await tokens.call(attempt)).resolve('first-token');
+      await server.framesReceived(attempt);
+      const timeLimit = clock.pending.find((timer) => timer.ms !== RESET_MS); // the try's own
+      server.send({ type: 'refreshed', expiresAt: SERVER_NOW + 60_000, serverTime: SERVER_NOW + 54_000 });
+      if (attempt === REFRESH_ATTEMPTS) break;
+      clock.fire(await clock.timer((timer) => timer.ms !== RESET_MS && timer !== timeLimit)); // the retry
+    }
+    // Once the last answer is in, its try's time limit is cleared and no retry follows.
+    await until(() => clock.pending.length === 1);
+    expect(tokens.calls).toHaveLength(REFRESH_ATTEMPTS);
+    expect(clock.pending.map((timer) => timer.ms)).toEqual([RESET_MS]);
   });
 
   it('without getToken, schedules nothing and sends nothing', async () => {
