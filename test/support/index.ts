@@ -19,6 +19,8 @@ export { startSentinelRedis, redisUrlAt } from './sentinel.js';
 export type { SentinelRedis } from './sentinel.js';
 export type { LoadBalancer } from './haproxy.js';
 export { gatewayApi } from './api.js';
+export { setTokenExpiry, shortenToken } from './token-lifetime.js';
+export type { TokenRecordLocation } from './token-lifetime.js';
 export type { ApiAnswer, ApiCall } from './api.js';
 export { TestStream } from './sse-client.js';
 export type { StreamClose } from './sse-client.js';

@@ -8,10 +8,13 @@ import {
   type MessageFrame,
   type OpenFrame,
   type PingFrame,
+  type RefreshedFrame,
+  type RefreshRefusedFrame,
   type StreamPosition,
 } from '@channel-gateway/protocol';
 import { Backoff } from './backoff.js';
 import type { ConnectionSettings } from './options.js';
+import { PendingRefresh, TokenRefresher, type RefreshAnswer, type RefreshLink } from './token-refresh.js';
 import type { WebSocketLike } from './web-socket.js';
 
 /** What a connection tells the socket the app holds. */
@@ -55,8 +58,13 @@ function discard(ws: WebSocketLike): void {
  * the hello) it drops that WebSocket and reconnects as after a network drop: backoff, resume, no
  * `onclose` for the app.
  */
-export class Connection {
+export class Connection implements RefreshLink {
   private ws: WebSocketLike | undefined;
+  /** Set between the gateway's open frame and the socket's close: only then may a refresh be sent. */
+  private accepted = false;
+  /** With `getToken`: refreshes the token before it expires (token-refresh.ts). */
+  private readonly refresher: TokenRefresher | undefined;
+  private readonly pendingRefresh = new PendingRefresh();
   private position: StreamPosition | undefined;
   private readonly backoff: Backoff;
   private retryTimer: unknown;
@@ -68,11 +76,13 @@ export class Connection {
   private stopped = false;
 
   constructor(
-    private readonly token: string,
+    /** The token the next hello carries: the first one, then the last one the gateway accepted in a refresh. */
+    private token: string,
     private readonly settings: ConnectionSettings,
     private readonly listener: ConnectionListener,
   ) {
     this.backoff = new Backoff(settings, settings.random);
+    if (settings.getToken) this.refresher = new TokenRefresher(settings.getToken, this, settings, settings.now);
   }
 
   start(): void {
@@ -83,6 +93,8 @@ export class Connection {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.refresher?.stop();
+    this.linkGone();
     this.cancelTimers();
     const ws = this.ws;
     this.ws = undefined;
@@ -139,7 +151,30 @@ export class Connection {
         return this.gapped(frame);
       case 'pong':
         return;
+      case 'refreshed':
+      case 'refresh-refused':
+        return this.refreshAnswered(frame);
     }
+  }
+
+  /** Hands a newer token to the gateway on the open WebSocket (RefreshLink, for the TokenRefresher). */
+  refresh(token: string): Promise<RefreshAnswer> {
+    const ws = this.ws;
+    if (!ws || !this.accepted) return Promise.resolve({ kind: 'failed' });
+    return this.pendingRefresh.start(token, (frame) => ws.send(frame));
+  }
+
+  private refreshAnswered(frame: RefreshedFrame | RefreshRefusedFrame): void {
+    const accepted = this.pendingRefresh.answered(frame);
+    // A reconnect says hello with the newest token: the old one may have expired by then.
+    if (accepted !== undefined) this.token = accepted;
+    if (frame.type === 'refreshed') this.refresher?.refreshed(frame.expiresAt, frame.serverTime);
+  }
+
+  /** The WebSocket in use is gone: a refresh in flight on it failed. */
+  private linkGone(): void {
+    this.accepted = false;
+    this.pendingRefresh.fail();
   }
 
   private opened(frame: OpenFrame): void {
@@ -152,6 +187,8 @@ export class Connection {
     }, this.settings.resetAfterMs);
     // Pings start only now: before `open` the gateway allows nothing but the hello.
     this.schedulePing();
+    this.accepted = true;
+    this.refresher?.expiresAt(frame.expiresAt, frame.serverTime);
     this.listener.opened();
   }
 
@@ -218,9 +255,11 @@ export class Connection {
 
   private afterClose(code: number): void {
     this.cancelTimers();
+    this.linkGone();
     const info = describeCloseCode(code);
     if (info.reconnect === 'terminal') {
       this.stopped = true;
+      this.refresher?.stop();
       this.listener.ended(info);
       return;
     }

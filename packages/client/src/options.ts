@@ -29,8 +29,19 @@ export interface ChannelOptions {
    * network drop (default 10 000).
    */
   heartbeatTimeoutMs?: number;
+  /**
+   * Token refresh (ESM client only; GAE had none): resolves with a new token for the same client ID, from
+   * your backend's `POST /v1/channels`. Called before the current token expires (a tenth of its lifetime
+   * ahead, at most a minute); the new token is handed to the gateway on the live connection, with no
+   * reconnect and nothing lost. A rejection, a token the gateway refuses, or no answer is retried a few
+   * times within the time left; if every try fails the socket expires as without it (`onerror` with
+   * `Token+timed+out.`, then `onclose`). Without it the token is never refreshed.
+   */
+  getToken?: () => Promise<string>;
   /** Source of jitter in [0, 1) (default `Math.random`); injectable so tests can pin delays. */
   random?: () => number;
+  /** The local clock in ms since the Unix epoch (default `Date.now`); injectable, with the timers, so tests can move time. */
+  now?(): number;
   // Methods rather than function properties so both the browser's and Node's timer signatures fit.
   setTimeout?(callback: () => void, ms: number): unknown;
   clearTimeout?(handle: unknown): void;
@@ -47,6 +58,8 @@ export interface ConnectionSettings {
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly random: () => number;
+  readonly getToken: (() => Promise<string>) | undefined;
+  readonly now: () => number;
   readonly setTimeout: (callback: () => void, ms: number) => unknown;
   readonly clearTimeout: (handle: unknown) => void;
 }
@@ -66,6 +79,8 @@ export function resolveSettings(options: ChannelOptions): ConnectionSettings {
     heartbeatIntervalMs: duration(options.heartbeatIntervalMs, 25_000, 'heartbeatIntervalMs'),
     heartbeatTimeoutMs: positiveDuration(options.heartbeatTimeoutMs, 10_000, 'heartbeatTimeoutMs'),
     random: options.random ?? Math.random,
+    getToken: tokenSource(options.getToken),
+    now: options.now ? () => options.now!() : () => Date.now(),
     // Wrapped so the timer functions are never called with `this` set to some other object,
     // which browsers reject ("Illegal invocation") for window.setTimeout.
     setTimeout: set ? (callback, ms) => set(callback, ms) : (callback, ms) => globalThis.setTimeout(callback, ms),
@@ -73,6 +88,13 @@ export function resolveSettings(options: ChannelOptions): ConnectionSettings {
       ? (handle) => clear(handle)
       : (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
   };
+}
+
+function tokenSource(getToken: ChannelOptions['getToken']): ConnectionSettings['getToken'] {
+  if (getToken === undefined) return undefined;
+  if (typeof getToken !== 'function') throw new TypeError('Channel Gateway: getToken must be a function returning a Promise of a token');
+  // Called as a plain function (not as a method of the options object), and a non-promise result is tolerated.
+  return async () => getToken();
 }
 
 function globalWebSocket(): WebSocketConstructor | undefined {

@@ -14,6 +14,7 @@ import { DeadlineWheel } from './deadline-wheel.js';
 import { handleHello, type HelloDeps } from './hello.js';
 import { OwnershipRelease } from './ownership-release.js';
 import { StreamRoute } from './stream-route.js';
+import { TokenRefresh } from './token-refresh.js';
 import type { SocketRoute, Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
 
 /** Failed releases are retried every 2 s (8 ticks). */
@@ -38,6 +39,8 @@ export class SocketServer {
   /** Connection IDs are unique per process start, so a restarted node never mistakes an old ID for a new socket. */
   private readonly bootId = randomBytes(3).toString('hex');
   private readonly release: OwnershipRelease;
+  /** Token refresh on live connections: refresh frames here, POST /v1/refresh and the inbox through the node. */
+  readonly refreshes: TokenRefresh;
   private ticks = 0;
   private accepting = true;
   private streams: StreamRoute<Connection> | undefined;
@@ -49,6 +52,7 @@ export class SocketServer {
     this.rateLimiter = new ConnectRateLimiter(deps.config.connectsPerSecondPerIp);
     this.caps = new SocketCaps(deps.config.maxSocketsPerIp, deps.config.maxSockets);
     this.release = new OwnershipRelease(deps);
+    this.refreshes = new TokenRefresh({ ...deps, moveExpiry: (connection, expiresAt) => this.moveExpiry(connection, expiresAt) });
     deps.registry.answerHandoversWith({
       deliveredSeq: (connectionId) => this.release.deliveredSeq(connectionId),
       answer: (nodeId, message) => {
@@ -111,6 +115,7 @@ export class SocketServer {
   stop(): void {
     clearInterval(this.ticker);
     this.streams?.stop();
+    this.refreshes.stop();
   }
 
   private upgrade(request: UpgradeRequest): UpgradeAnswer<Connection> {
@@ -146,6 +151,12 @@ export class SocketServer {
       if (connection.state === 'open') connection.sendFrame({ type: 'pong' });
       // While the hello is being processed a ping is harmless: the open frame that follows answers it.
       else if (connection.state !== 'attaching') this.protocolError(connection);
+      return;
+    }
+    if (frame.type === 'refresh') {
+      // Only an open socket has a token to replace; before that it is a protocol error, like any early frame.
+      if (connection.state !== 'open') return this.protocolError(connection);
+      this.refreshes.onFrame(connection, frame.token).catch((error: Error) => this.deps.logger.error({ err: error.message }, 'token refresh failed'));
       return;
     }
     if (connection.state !== 'awaiting-hello') return this.protocolError(connection);
@@ -189,6 +200,11 @@ export class SocketServer {
     this.deps.metrics.socketsLive.inc();
   }
 
+  /** A refreshed token: the open connection now expires at `expiresAt` (its bucket moves in the expiry wheel). */
+  private moveExpiry(connection: Connection, expiresAt: number): void {
+    connection.scheduleExpiry(this.tokenExpiries, expiresAt);
+  }
+
   private onClose(connection: Connection, code: number): void {
     const { metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
@@ -221,7 +237,7 @@ export class SocketServer {
  * The client's IP: the socket's peer, or, behind a trusted proxy, the last X-Forwarded-For entry (the one
  * our proxy added; earlier entries come from the client and could be forged).
  */
-function clientAddress(request: UpgradeRequest, trustProxy: boolean): string {
+export function clientAddress(request: UpgradeRequest, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = request.header('x-forwarded-for');
     if (forwarded) return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
