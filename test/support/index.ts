@@ -17,7 +17,7 @@ export { startHaproxy } from './haproxy.js';
 export { startNginx, nginxConfigFor, SHIPPED_NGINX_CONF } from './nginx.js';
 export { startSentinelRedis, redisUrlAt } from './sentinel.js';
 export type { SentinelRedis } from './sentinel.js';
-export type { LoadBalancer } from './haproxy.js';
+export type { HaproxyOptions, LoadBalancer } from './haproxy.js';
 export { gatewayApi } from './api.js';
 export { setTokenExpiry, shortenToken } from './token-lifetime.js';
 export type { TokenRecordLocation } from './token-lifetime.js';

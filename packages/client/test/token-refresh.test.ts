@@ -3,7 +3,7 @@ import type { ChannelOptions } from '../src/index.js';
 import { REFRESH_ATTEMPTS, refreshMargin } from '../src/token-refresh.js';
 import { AppLog } from './helpers/app-log.js';
 import { channelFor, startGateway } from './helpers/harness.js';
-import { ManualClock, type ManualTimer } from './helpers/manual-clock.js';
+import { MovingClock, type ManualTimer } from './helpers/manual-clock.js';
 import type { GatewaySocket, ScriptedGateway } from './helpers/scripted-gateway.js';
 
 const RESET_MS = 99_000;
@@ -22,16 +22,6 @@ class TokenSource {
   async call(count: number): Promise<TokenSource['calls'][number]> {
     while (this.calls.length < count) await new Promise<void>((resolve) => this.waiters.push(resolve));
     return this.calls[count - 1]!;
-  }
-}
-
-/** The manual timers, plus a local clock that moves on by each timer fired (from a time far from the gateway's). */
-class MovingClock extends ManualClock {
-  time = 5_000;
-  readonly now = (): number => this.time;
-  override fire(timer: ManualTimer): void {
-    this.time += timer.ms;
-    super.fire(timer);
   }
 }
 

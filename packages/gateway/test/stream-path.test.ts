@@ -9,8 +9,9 @@ import { startTestGateway, type TestGateway } from './support/in-process-gateway
 import { TestSocket } from './support/test-socket.js';
 import { TEST_TRANSPORTS } from './support/transports.js';
 
-/** A frame with what differs between two clients (ID, epoch, expiry) blanked. */
-const shape = (frame: ServerFrame) => (frame.type === 'open' ? { ...frame, clientId: '', epoch: '', expiresAt: 0 } : frame);
+/** A frame with what differs between two clients (ID, epoch, expiry, connection ID, server time) blanked. */
+const shape = (frame: ServerFrame) =>
+  frame.type === 'open' ? { ...frame, clientId: '', epoch: '', expiresAt: 0, connectionId: '', serverTime: 0 } : frame;
 
 describe.each(TEST_TRANSPORTS)('HTTP stream path (%s transport)', (transport) => {
   let gateway: TestGateway;

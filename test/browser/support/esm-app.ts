@@ -19,6 +19,8 @@ export interface EsmPageEvent {
 
 interface EsmPageGlobals {
   events: EsmPageEvent[];
+  /** The socket's `transport` (`websocket` or `stream`). */
+  transport(): string | undefined;
 }
 
 const SERVED: Record<string, string> = {
@@ -44,14 +46,16 @@ async function getToken() {
   if (!response.ok) throw new Error('the app could not issue a token: ' + response.status);
   return response.text();
 }
-const channel = new Channel(params.get('token'), { url: params.get('url'), getToken });
-channel.open({
+const transports = params.get('transports');
+const channel = new Channel(params.get('token'), { url: params.get('url'), getToken, ...(transports ? { transports: transports.split(',') } : {}) });
+const socket = channel.open({
   onopen: () => record('open'),
   onmessage: (message) => record('message', message),
   onerror: (error) => record('error', error),
   onclose: () => record('close'),
   onstatechange: (change) => record('state', change.state),
 });
+window.transport = () => socket.transport;
 </script>
 </body>
 </html>
@@ -108,8 +112,11 @@ export class EsmAppServer {
     return app;
   }
 
-  url(options: { socketUrl: string; clientId: string; token: string }): string {
-    return `${this.origin}/app?${new URLSearchParams({ url: options.socketUrl, clientId: options.clientId, token: options.token })}`;
+  /** `transports`: the client's option of that name (default: both, WebSocket first). */
+  url(options: { socketUrl: string; clientId: string; token: string; transports?: readonly string[] }): string {
+    const query = new URLSearchParams({ url: options.socketUrl, clientId: options.clientId, token: options.token });
+    if (options.transports) query.set('transports', options.transports.join(','));
+    return `${this.origin}/app?${query}`;
   }
 
   async close(): Promise<void> {
@@ -137,6 +144,10 @@ export class EsmAppPage {
 
   events(): Promise<EsmPageEvent[]> {
     return this.page.evaluate(() => (globalThis as unknown as EsmPageGlobals).events);
+  }
+
+  transport(): Promise<string | undefined> {
+    return this.page.evaluate(() => (globalThis as unknown as EsmPageGlobals).transport());
   }
 
   async messages(): Promise<string[]> {
