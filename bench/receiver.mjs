@@ -1,6 +1,7 @@
 /**
  * A receiver process (forked by run.mjs): holds a share of the client sockets (the `ws` package, as a
- * Node backend or test would), measures send→receive latency from the timestamp in each payload and
+ * Node backend or test would; or HTTP streams, `POST /v1/stream` with node:http, for clients marked
+ * `stream`), measures send→receive latency from the timestamp in each payload and
  * counts deliveries, duplicates and misroutes per phase. Commands arrive over IPC:
  *   connect {clients:[{index,id,url,token?}], concurrency, timeoutMs, localAddress} → connected {…}
  *   phase {phase, capacity}                                             → phase-ready
@@ -9,6 +10,7 @@
  *   report                                                              → report {…histograms, counts}
  *   close                                                               → closes every socket, exits
  */
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { Histogram, nowUs } from './lib/common.mjs';
 
@@ -62,7 +64,62 @@ function onFrame(clientIndex, data) {
   }
 }
 
+/** An HTTP stream client: POSTs the hello, splits the SSE body into frames (comments are heartbeats). */
+function connectStream(client, results, timeoutMs, localAddress) {
+  return new Promise((resolve) => {
+    let settled = false;
+    let closed = false;
+    const req = request(client.url, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, localAddress, agent: false });
+    const timer = setTimeout(() => finish(false, 'timeout'), timeoutMs);
+    const finish = (ok, why) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (ok) {
+        results.connected++;
+        sockets.push({ terminate: () => req.destroy() });
+      } else {
+        results.failed++;
+        if (results.errors.length < 5) results.errors.push(`${client.id}: ${why}`);
+        req.destroy();
+      }
+      resolve();
+    };
+    const onClose = (code) => {
+      if (closed) return;
+      closed = true;
+      if (!settled) return finish(false, `closed ${code}`);
+      counters.closes++;
+      if (!counters.closeCodes) counters.closeCodes = {};
+      counters.closeCodes[code] = (counters.closeCodes[code] ?? 0) + 1;
+    };
+    req.on('response', (response) => {
+      if (response.statusCode !== 200) return finish(false, `status ${response.statusCode}`);
+      response.setEncoding('latin1'); // the payload's marker and numbers are ASCII
+      let buffered = '';
+      response.on('data', (chunk) => {
+        buffered += chunk;
+        let end;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const event = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          if (!event.startsWith('data: ')) continue; // a heartbeat
+          if (!settled) {
+            if (event.includes('"type":"open"')) finish(true);
+            else finish(false, `first frame ${event.slice(6, 86)}`);
+          } else if (event.startsWith('data: {"type":"close"')) onClose(Number(/"code":(\d+)/.exec(event)?.[1]));
+          else onFrame(client.index, event);
+        }
+      });
+      response.on('close', () => onClose(1006));
+    });
+    req.on('error', (error) => (settled ? onClose(1006) : finish(false, error.message)));
+    req.end(JSON.stringify({ type: 'hello', token: client.token }));
+  });
+}
+
 function connectOne(client, results, timeoutMs, localAddress) {
+  if (client.stream) return connectStream(client, results, timeoutMs, localAddress);
   return new Promise((resolve) => {
     let settled = false;
     const ws = new WebSocket(client.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, localAddress });

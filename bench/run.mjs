@@ -101,16 +101,26 @@ const SDK_OPTIONS = (() => {
     return die('--sdk-options must be a JSON object');
   }
 })();
-const MODES = list(opt.mode === 'all' ? 'floor,single,batch' : opt.mode, ['floor', 'floor-http', 'single', 'batch', 'sdk']);
-const SWEEPS = list(opt.sweep, ['floor', 'floor-http', 'single', 'batch', 'sdk']);
-/** floor and floor-http run on the floor's nodes; single, batch and sdk on the gateway's. */
+const MODES = list(opt.mode === 'all' ? 'floor,single,batch' : opt.mode, ['floor', 'floor-http', 'single', 'batch', 'sdk', 'stream-single', 'stream-batch']);
+const SWEEPS = list(opt.sweep, ['floor', 'floor-http', 'single', 'batch', 'sdk', 'stream-single', 'stream-batch']);
+/**
+ * floor and floor-http run on the floor's nodes; single, batch and sdk on the gateway's; stream-single and
+ * stream-batch on a second gateway cluster whose clients hold HTTP streams (POST /v1/stream) instead of
+ * WebSockets, sent to exactly as single and batch are.
+ */
 const onFloor = (mode) => mode.startsWith('floor');
+const onStream = (mode) => mode.startsWith('stream-');
+/** What the sender does for a mode: the stream modes send as single and batch. */
+const senderMode = (mode) => (onStream(mode) ? mode.slice('stream-'.length) : mode);
+const clusterKindOf = (mode) => (onFloor(mode) ? 'floor' : onStream(mode) ? 'stream' : 'gateway');
 const MAX_SWEEP_STEPS = 12;
 const DEFAULT_SWEEP_RATES = {
   floor: [2500, 5000, 10000, 15000, 20000, 30000, 40000, 60000],
   'floor-http': [2500, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000],
   single: [2500, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000],
   batch: [5000, 10000, 15000, 20000, 30000, 40000, 50000, 60000],
+  'stream-single': [2500, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000],
+  'stream-batch': [5000, 10000, 15000, 20000, 30000, 40000, 50000, 60000],
   sdk: [2500, 5000, 10000, 15000, 20000, 30000, 40000],
 };
 const SWEEP_RATES = opt['sweep-rates'] ? opt['sweep-rates'].split(',').map(Number).filter((r) => r > 0).slice(0, MAX_SWEEP_STEPS) : undefined;
@@ -120,6 +130,7 @@ const HOST = '127.0.0.1';
 const INSPECT_ARGS = opt['no-gc'] ? [] : ['--inspect=127.0.0.1:0'];
 const API_KEY = 'bench-api-key-0123456789';
 const KEY_PREFIX = 'bench:';
+const STREAM_KEY_PREFIX = 'bench-stream:';
 const ID_PREFIX = 'c';
 const NODE_NAMES = 'abcdefgh'.slice(0, NODES).split('');
 
@@ -329,7 +340,9 @@ async function startRedis() {
 
 // ---------------------------------------------------------------- clusters: gateway or floor
 
-async function startGateways(redisUrl) {
+/** The gateway's nodes; `stream`: the second cluster (its own node IDs and key prefix in the same Redis). */
+async function startGateways(redisUrl, kind = 'gateway') {
+  const tag = kind === 'stream' ? 's-' : '';
   const nodeArgs = [...INSPECT_ARGS];
   if (opt.profile) {
     mkdirSync(PROFILE_DIR, { recursive: true });
@@ -342,15 +355,15 @@ async function startGateways(redisUrl) {
         CG_HOST: HOST,
         CG_REDIS_URL: redisUrl,
         CG_API_KEYS: API_KEY,
-        CG_NODE_ID: `bench-${name}`,
-        CG_KEY_PREFIX: KEY_PREFIX,
+        CG_NODE_ID: `bench-${tag}${name}`,
+        CG_KEY_PREFIX: kind === 'stream' ? STREAM_KEY_PREFIX : KEY_PREFIX,
         CG_CONNECTS_PER_SECOND_PER_IP: '1000000',
         CG_MAX_SOCKETS_PER_IP: '1000000', // every bench client connects from loopback
         CG_LOG_LEVEL: 'info',
         CG_TRANSPORT: opt.transport,
       });
       let build;
-      const node = await spawnUntil(`gateway-${name}`, process.execPath, [...nodeArgs, GATEWAY_MAIN], env, (line) => {
+      const node = await spawnUntil(`${kind}-${name}`, process.execPath, [...nodeArgs, GATEWAY_MAIN], env, (line) => {
         if (!line.startsWith('{')) return undefined;
         try {
           const entry = JSON.parse(line);
@@ -363,7 +376,7 @@ async function startGateways(redisUrl) {
         }
         return undefined;
       });
-      return { ...node, name, build, key: `gateway-${name}` };
+      return { ...node, name, build, key: `${kind}-${name}` };
     }),
   );
 }
@@ -438,7 +451,7 @@ async function forceGc(node) {
 
 /** GET /metrics of a gateway node → { 'name{labels}': value }; {} for floor nodes or on failure. */
 async function scrapeMetrics(node) {
-  if (!node.key.startsWith('gateway')) return {};
+  if (node.key.startsWith('floor')) return {};
   const pool = new HttpPool({ host: HOST, port: node.port, maxConnections: 1 });
   try {
     const { status, body } = await httpPromise(pool, `GET /metrics HTTP/1.1\r\nHost: ${HOST}:${node.port}\r\n\r\n`);
@@ -511,8 +524,8 @@ async function connectClients(kind, nodes, tokens, procs, receivers) {
   for (let i = 0; i < CLIENTS; i++) {
     const node = nodes[i % nodes.length];
     const id = `${ID_PREFIX}${i}`;
-    const url = kind === 'floor' ? `ws://${HOST}:${node.port}/?id=${id}` : `ws://${HOST}:${node.port}/v1/socket`;
-    shares[i % RECEIVERS].push(kind === 'floor' ? { index: i, id, url } : { index: i, id, url, token: tokens[i] });
+    const url = kind === 'floor' ? `ws://${HOST}:${node.port}/?id=${id}` : kind === 'stream' ? `http://${HOST}:${node.port}/v1/stream` : `ws://${HOST}:${node.port}/v1/socket`;
+    shares[i % RECEIVERS].push(kind === 'floor' ? { index: i, id, url } : { index: i, id, url, token: tokens[i], stream: kind === 'stream' });
   }
   const heapOf = async () => Object.fromEntries(await Promise.all(nodes.map(async (node) => [node.key, (await scrapeMetrics(node)).nodejs_heap_size_used_bytes])));
   if (!opt['no-gc']) await Promise.all(nodes.map(forceGc));
@@ -589,7 +602,7 @@ let phaseCounter = 0;
 
 async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, procs, redisUrl }) {
   const phase = ++phaseCounter;
-  const unitSize = mode === 'batch' ? BATCH : 1;
+  const unitSize = senderMode(mode) === 'batch' ? BATCH : 1;
   const capacity = (Math.ceil((rate / unitSize) * (warmup + seconds)) + 2) * unitSize;
   await Promise.all(receivers.map((child) => request(child, { cmd: 'phase', phase, capacity }, 'phase-ready')));
   const countersBefore = await Promise.all(nodes.map(scrapeMetrics));
@@ -621,7 +634,7 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
   });
   sender.send({
     cmd: 'run',
-    mode,
+    mode: senderMode(mode),
     rate,
     warmupSeconds: warmup,
     seconds,
@@ -770,7 +783,7 @@ async function runSweep(kind, mode, ctx) {
 /** Starts a cluster's nodes, creates channels (gateway) and connects every client through the receivers. */
 async function startCluster(kind, redis, receivers) {
   log(`${kind}: starting ${NODES} nodes`);
-  const nodes = kind === 'floor' ? await startFloorNodes(redis.url) : await startGateways(redis.url);
+  const nodes = kind === 'floor' ? await startFloorNodes(redis.url) : await startGateways(redis.url, kind);
   const procs = [
     ...nodes.map((node) => ({ key: node.key, pid: node.pid, role: 'node' })),
     { key: 'redis', pid: redis.pid, role: 'redis' },
@@ -781,19 +794,19 @@ async function startCluster(kind, redis, receivers) {
   let tokens = [];
   const redisUsedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.admin.info('memory'))?.[1]);
   const redisMemoryBefore = await redisUsedMemory();
-  if (kind === 'gateway') {
+  if (kind !== 'floor') {
     await waitReady(nodes);
-    log(`gateway: creating ${CLIENTS} channels`);
+    log(`${kind}: creating ${CLIENTS} channels`);
     const created = await createChannels(nodes);
     result.channels = { seconds: created.seconds, perSecond: created.perSecond, failures: created.failures };
     tokens = created.tokens;
-    log(`gateway: ${CLIENTS} channels in ${f(created.seconds)} s (${f(created.perSecond, 0)}/s, ${created.failures} failed)`);
+    log(`${kind}: ${CLIENTS} channels in ${f(created.seconds)} s (${f(created.perSecond, 0)}/s, ${created.failures} failed)`);
   }
   log(`${kind}: connecting ${CLIENTS} clients`);
   const connected = await connectClients(kind, nodes, tokens, procs, receivers);
   result.connect = connected.connect;
   // The floor keeps nothing in Redis; for the gateway this is channels + tokens + ownership + presence.
-  result.connect.redisBytesPerClient = kind === 'gateway' ? ((await redisUsedMemory()) - redisMemoryBefore) / CLIENTS : undefined;
+  result.connect.redisBytesPerClient = kind !== 'floor' ? ((await redisUsedMemory()) - redisMemoryBefore) / CLIENTS : undefined;
   log(
     `${kind}: ${connected.connect.connected} connected (${connected.connect.failed} failed) in ${f(connected.connect.seconds)} s = ${f(connected.connect.perSecond, 0)}/s; ` +
       `RSS/conn ${bytes(connected.connect.rssPerConnection)} bytes` +
@@ -808,15 +821,13 @@ async function startCluster(kind, redis, receivers) {
  * the same background load; then the sweeps.
  */
 async function runAll(redis) {
-  const wantFloor = MODES.some(onFloor) || SWEEPS.some(onFloor);
-  const wantGateway = MODES.some((m) => !onFloor(m)) || SWEEPS.some((m) => !onFloor(m));
+  const wanted = (kind) => [...MODES, ...SWEEPS].some((mode) => clusterKindOf(mode) === kind);
   const receivers = Array.from({ length: RECEIVERS }, (_, r) => forkChild('receiver.mjs', `receiver-${r}`));
   await sleep(300);
   const clusters = {};
   try {
-    if (wantFloor) clusters.floor = await startCluster('floor', redis, receivers);
-    if (wantGateway) clusters.gateway = await startCluster('gateway', redis, receivers);
-    const clusterOf = (mode) => (onFloor(mode) ? clusters.floor : clusters.gateway);
+    for (const kind of ['floor', 'gateway', 'stream']) if (wanted(kind)) clusters[kind] = await startCluster(kind, redis, receivers);
+    const clusterOf = (mode) => clusters[clusterKindOf(mode)];
     for (let rep = 1; rep <= REPEAT; rep++) {
       for (const mode of MODES) {
         const cluster = clusterOf(mode);
@@ -835,7 +846,7 @@ async function runAll(redis) {
     await sleep(500);
     await Promise.all(Object.values(clusters).flatMap((cluster) => cluster.nodes.map((node) => stopChild(node.child))));
   }
-  return { floor: clusters.floor?.result, gateway: clusters.gateway?.result };
+  return { floor: clusters.floor?.result, gateway: clusters.gateway?.result, stream: clusters.stream?.result };
 }
 
 // ---------------------------------------------------------------- environment facts
@@ -969,7 +980,30 @@ function phaseTable(phases, floorPhases = []) {
   return lines;
 }
 
-function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
+/** HTTP streams beside WebSockets: the stream cluster's numbers against the gateway cluster's, same run. */
+function streamRows(gateway, stream) {
+  const rows = [];
+  const row = (metric, value, base) => rows.push(`| ${metric} | ${f(value)} | ${f(base)} | ${f(ratio(value, base))}× |`);
+  if (stream.connect && gateway?.connect) {
+    row('RSS per open connection, after GC (bytes, nodes)', stream.connect.rssPerConnection, gateway.connect.rssPerConnection);
+    row('JS heap per open connection (bytes)', stream.connect.heapPerConnection, gateway.connect.heapPerConnection);
+    row('connects/s', stream.connect.perSecond, gateway.connect.perSecond);
+    row('node CPU µs per connect', stream.connect.nodeCpuUsPerConnect, gateway.connect.nodeCpuUsPerConnect);
+  }
+  for (const mode of ['single', 'batch']) {
+    for (const p of stream.phases.filter((phase) => phase.mode === `stream-${mode}`)) {
+      const base = gateway?.phases.find((phase) => phase.mode === mode && phase.rep === p.rep) ?? {};
+      const rep = REPEAT > 1 ? ` #${p.rep}` : '';
+      row(`${mode}${rep}: CPU µs / delivered msg (nodes+Redis)`, p.cpuUsPerMessage?.total, base.cpuUsPerMessage?.total);
+      row(`${mode}${rep}: CPU µs / delivered msg (nodes only)`, p.cpuUsPerMessage?.nodes, base.cpuUsPerMessage?.nodes);
+      row(`${mode}${rep}: p99 at ${p.rate} msg/s (ms)`, p.latency?.p99Ms, base.latency?.p99Ms);
+      row(`${mode}${rep}: lost`, p.lost, base.lost);
+    }
+  }
+  return rows;
+}
+
+function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds, stream) {
   const md = [];
   md.push(`# Load test: ${LABEL}`, '');
   md.push('```', command, '```', '');
@@ -980,7 +1014,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   md.push(`| open files (soft/hard) | ${env.openFiles ? `${env.openFiles.soft} / ${env.openFiles.hard}` : 'unknown'} |`);
   md.push(`| Node | ${env.node} |`);
   md.push(`| Redis | ${env.redis} |`);
-  md.push(`| transport | gateway: ${gateway?.build ?? '–'}; floor (uWS): ${floor?.build ?? '–'} |`);
+  md.push(`| transport | gateway: ${(gateway ?? stream)?.build ?? '–'}; floor (uWS): ${floor?.build ?? '–'} |`);
   md.push(`| ws / ioredis | ${env.ws} / ${env.ioredis} |`);
   md.push(`| gateway commit | ${env.commit} |`);
   md.push(`| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${NODES} nodes a cluster, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s, sdk options ${JSON.stringify(SDK_OPTIONS)} |`);
@@ -989,11 +1023,16 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   md.push('## Against the targets', '');
   md.push('| metric | gateway | floor | ratio | target | met |', '|---|---:|---:|---:|---|---|');
   md.push(...targetRows(floor, gateway), '');
+  if (stream) {
+    md.push('## HTTP streams beside WebSockets (same run, same receivers; streams: a second gateway cluster whose clients hold POST /v1/stream)', '');
+    md.push('| metric | streams | WebSockets | ratio |', '|---|---:|---:|---:|');
+    md.push(...streamRows(gateway, stream), '');
+  }
 
   md.push('## Connecting', '');
   md.push('| cluster | connected | failed | connects/s | RSS bytes/conn after GC (per node) | before GC | JS heap bytes/conn | node CPU µs/connect | Redis CPU µs/connect | nodes CPU % | receivers CPU % | channel creates/s | idle CPU % (nodes; Redis) | Redis bytes/client |');
   md.push('|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|---:|---|---:|');
-  for (const c of [floor, gateway].filter(Boolean)) {
+  for (const c of [floor, gateway, stream].filter(Boolean)) {
     const k = c.connect;
     if (!k) continue;
     md.push(
@@ -1003,7 +1042,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
   }
   md.push('');
 
-  const phases = [...(floor?.phases ?? []), ...(gateway?.phases ?? [])].sort((a, b) => a.phase - b.phase);
+  const phases = [...(floor?.phases ?? []), ...(gateway?.phases ?? []), ...(stream?.phases ?? [])].sort((a, b) => a.phase - b.phase);
   if (phases.length) {
     md.push(`## Sends at a fixed rate (measured window ${SECONDS} s after ${WARMUP} s warm-up; phases in the order run)`, '');
     md.push(...phaseTable(phases, floor?.phases ?? []), '');
@@ -1020,7 +1059,7 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds) {
     md.push('');
   }
 
-  const sweeps = [...(floor?.sweeps ?? []), ...(gateway?.sweeps ?? [])];
+  const sweeps = [...(floor?.sweeps ?? []), ...(gateway?.sweeps ?? []), ...(stream?.sweeps ?? [])];
   for (const s of sweeps) {
     md.push(`## Rate sweep: ${s.mode} (${SWEEP_WARMUP} s warm-up + ${SWEEP_SECONDS} s per step; pass = no loss, no errors, p99 < ${P99_LIMIT_MS} ms)`, '');
     md.push(`Highest passing rate: **${s.highestPassingRate} msg/s**${s.failedAt ? ` (failed at ${s.failedAt})` : ' (no step failed: the rate list ran out)'}`, '');
@@ -1074,7 +1113,7 @@ async function main() {
   const started = Date.now();
   if (!existsSync(GATEWAY_MAIN)) die(`${relative(process.cwd(), GATEWAY_MAIN)} is missing: run pnpm build first`);
   const limit = openFilesLimit();
-  const clusters = (MODES.some(onFloor) || SWEEPS.some(onFloor) ? 1 : 0) + (MODES.some((m) => !onFloor(m)) || SWEEPS.some((m) => !onFloor(m)) ? 1 : 0);
+  const clusters = new Set([...MODES, ...SWEEPS].map(clusterKindOf)).size;
   const perProcess = Math.max(Math.ceil((CLIENTS * clusters) / RECEIVERS), Math.ceil(CLIENTS / NODES)) + 1000;
   if (limit && limit.soft !== 'unlimited' && Number(limit.soft) < perProcess) {
     die(`ulimit -n is ${limit.soft}; a process here may hold ~${perProcess} sockets: raise it (ulimit -n ${Math.min(65536, Number(limit.hard) || 65536)}) or use more --receivers`);
@@ -1088,8 +1127,9 @@ async function main() {
   const redis = await startRedis();
   let floor;
   let gateway;
+  let stream;
   try {
-    ({ floor, gateway } = await runAll(redis));
+    ({ floor, gateway, stream } = await runAll(redis));
   } finally {
     await redis.admin.quit().catch(() => undefined);
     await stopChild(redis.child);
@@ -1110,9 +1150,9 @@ async function main() {
   }
 
   const wallSeconds = (Date.now() - started) / 1000;
-  const markdown = renderMarkdown(env, command, floor, gateway, profiles, wallSeconds);
+  const markdown = renderMarkdown(env, command, floor, gateway, profiles, wallSeconds, stream);
   mkdirSync(dirname(OUT), { recursive: true });
-  writeFileSync(OUT, markdown + '\n<details><summary>raw results (JSON)</summary>\n\n```json\n' + JSON.stringify({ env, command, floor, gateway }, null, 1) + '\n```\n</details>\n');
+  writeFileSync(OUT, markdown + '\n<details><summary>raw results (JSON)</summary>\n\n```json\n' + JSON.stringify({ env, command, floor, gateway, stream }, null, 1) + '\n```\n</details>\n');
   log(`results: ${relative(process.cwd(), OUT)} (${f(wallSeconds, 0)} s)`);
   process.stdout.write(markdown.split('## Notes')[0]);
 }

@@ -422,6 +422,9 @@ export async function runLossCheck(options: LossCheckOptions): Promise<LossRepor
             state.socket = new Channel(state.token, {
               url: slots[0]!.handle.wsUrl,
               WebSocket: socketClassFor(state),
+              // WebSockets only: the load balancer above is a WebSocket class, and gaps are placed from its
+              // raw frames; a fallback to the HTTP stream would bypass both.
+              transports: ['websocket'],
               // Quick retries: the checker cuts connections every second or so.
               backoff: { baseMs: 100, capMs: 2_000, resetAfterMs: 3_000 },
             }).open({

@@ -30,4 +30,12 @@ describe.each(TEST_TRANSPORTS)('unauthenticated bodies (%s transport)', (transpo
     expect(JSON.parse(answers[0]!.body)).toMatchObject({ error: { code: 'unauthorized' } });
     expect(closed).toBe(true);
   });
+
+  it('POST /v1/refresh (no API key: pages send it) refuses a body over CG_MAX_INBOUND_FRAME_BYTES before reading it, connection closed', async () => {
+    const head = ['POST /v1/refresh HTTP/1.1', 'Host: localhost', 'Content-Type: text/plain', `Content-Length: ${FOUR_MIB}`, '', ''].join('\r\n');
+    const { answers, closed } = await rawHttp(node.port, head, { timeoutMs: 3_000, expectAnswers: 2 });
+    expect(answers.map((answer) => answer.status)).toEqual([413]);
+    expect(JSON.parse(answers[0]!.body)).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(closed).toBe(true);
+  });
 });

@@ -26,6 +26,11 @@ export const HTTP11_CHECK = ['option httpchk', 'http-check send meth GET uri /re
 export interface HaproxyOptions {
   /** The backend's health-check lines (default HTTP11_CHECK), e.g. `option httpchk GET /readyz` for HAProxy's own default of HTTP/1.0. */
   check?: readonly string[];
+  /**
+   * Behave like a proxy that does not pass WebSocket upgrades: the `Upgrade` and `Sec-WebSocket-*` request
+   * headers are stripped, so the node sees a plain GET and no WebSocket is ever opened through it.
+   */
+  stripUpgrades?: boolean;
 }
 
 export async function startHaproxy(backends: Array<{ name: string; port: number }>, options: HaproxyOptions = {}): Promise<LoadBalancer & { checkStatus(): Promise<string[]> }> {
@@ -46,6 +51,11 @@ export async function startHaproxy(backends: Array<{ name: string; port: number 
     '  option redispatch',
     `frontend gateways`,
     `  bind ${LOOPBACK}:${port}`,
+    ...(options.stripUpgrades
+      ? ['upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'].map(
+          (header) => `  http-request del-header ${header}`,
+        )
+      : []),
     '  default_backend nodes',
     'frontend stats',
     `  bind ${LOOPBACK}:${statsPort}`,

@@ -1,6 +1,7 @@
 import type { CloseCodeInfo, GapFrame } from '@channel-gateway/protocol';
 import { Connection } from './connection.js';
 import type { ChannelError, ChannelGap, ChannelMessage, ConnectionState, SocketHandler, StateChange } from './handlers.js';
+import type { Transport } from './link.js';
 import type { ConnectionSettings } from './options.js';
 
 export const ReadyState = Object.freeze({ CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const);
@@ -22,8 +23,13 @@ export class Socket {
   onclose: SocketHandler['onclose'];
   ongap: SocketHandler['ongap'];
   onstatechange: SocketHandler['onstatechange'];
-  /** The last close of a WebSocket under this socket (a drop it reconnects from, or the terminal one). */
+  /** The last close of a link under this socket (a drop it reconnects from, or the terminal one). */
   lastDrop: CloseCodeInfo | undefined;
+  /**
+   * What carries the socket since the gateway last accepted it: `websocket`, or `stream` (an HTTP stream,
+   * where no WebSocket gets through); undefined before the first open. Not in GAE.
+   */
+  transport: Transport | undefined;
 
   private readonly connection: Connection;
   private current: ConnectionState = 'connecting';
@@ -37,7 +43,7 @@ export class Socket {
     this.ongap = handler.ongap ?? null;
     this.onstatechange = handler.onstatechange ?? null;
     this.connection = new Connection(token, settings, {
-      opened: () => this.opened(),
+      opened: (transport) => this.opened(transport),
       message: (data) => this.invoke(this.onmessage, { data } satisfies ChannelMessage),
       gap: (frame) => this.gap(frame),
       dropped: (info) => this.dropped(info),
@@ -63,7 +69,8 @@ export class Socket {
     });
   }
 
-  private opened(): void {
+  private opened(transport: Transport): void {
+    this.transport = transport;
     this.changeState('open', this.lastDrop);
     if (this.readyState !== ReadyState.CONNECTING) return;
     this.readyState = ReadyState.OPEN;

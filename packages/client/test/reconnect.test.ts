@@ -133,6 +133,8 @@ describe('reconnection', () => {
     const socket = new Channel('tok-1', {
       url: `ws://127.0.0.1:${port}/v1/socket`,
       WebSocket: Client,
+      // A WebSocket alone: the fallback to a stream is tested in fallback.test.ts.
+      transports: ['websocket'],
       random: () => 1,
       backoff: { baseMs: 100 },
       setTimeout: clock.setTimeout,

@@ -77,6 +77,11 @@ const schema = z.object({
    * half-open socket). The browser client pings every 25 s; uWS also pings idle sockets by itself.
    */
   IDLE_TIMEOUT_SECONDS: integer(8, 960).default(60),
+  /**
+   * Seconds between heartbeats (SSE comments) on every HTTP stream (`POST /v1/stream`): they keep proxies
+   * from timing the stream out and let clients notice a dead one (silence past twice this plus 5 s).
+   */
+  STREAM_HEARTBEAT_SECONDS: integer(1, 300).default(15),
   /** Largest HTTP request body; larger ones are refused with 413 before they are read whole. */
   MAX_BODY_BYTES: integer(1_024, 64 * 1_048_576).default(4 * 1_048_576),
   /** Take the client address from the last X-Forwarded-For entry (only behind a load balancer that appends it). */
@@ -150,6 +155,7 @@ export type GatewayConfig = {
   maxBackpressureBytes: number;
   helloTimeoutMs: number;
   idleTimeoutSeconds: number;
+  streamHeartbeatSeconds: number;
   maxBodyBytes: number;
   connectsPerSecondPerIp: number;
   maxSocketsPerIp: number;
@@ -229,6 +235,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBackpressureBytes: c.MAX_BACKPRESSURE_BYTES,
       helloTimeoutMs: c.HELLO_TIMEOUT_MS,
       idleTimeoutSeconds: c.IDLE_TIMEOUT_SECONDS,
+      streamHeartbeatSeconds: c.STREAM_HEARTBEAT_SECONDS,
       maxBodyBytes: c.MAX_BODY_BYTES,
       connectsPerSecondPerIp: c.CONNECTS_PER_SECOND_PER_IP,
       maxSocketsPerIp: c.MAX_SOCKETS_PER_IP,

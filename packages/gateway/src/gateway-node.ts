@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { GatewayConfig } from './config.js';
 import { ApiKeyGuard } from './http/api-keys.js';
 import { createHttpApp } from './http/http-app.js';
+import { mountRefreshRoute } from './http/refresh-route.js';
 import { mountSendRoutes } from './http/send-routes.js';
 import { serveFetch } from './http/fetch-bridge.js';
 import { createLogger, type Logger } from './logger.js';
@@ -20,6 +21,7 @@ import { GatewayMetrics } from './ops/metrics.js';
 import { PresenceWorker } from './presence/presence-worker.js';
 import { ConnectionRegistry } from './sockets/connection-registry.js';
 import { SocketServer } from './sockets/socket-server.js';
+import { isRefreshMessage } from './sockets/token-refresh.js';
 import { TransportUnavailableError, createTransport } from './transport/create-transport.js';
 import type { Transport } from './transport/transport.js';
 
@@ -97,7 +99,7 @@ export class GatewayNode {
     this.transport = transport;
     this.metrics.transportInfo.set({ transport: transport.name, build: transport.build }, 1);
     await this.stores.inbox.subscribe(this.config.nodeId, {
-      onMessage: (message) => this.registry.dispatch(message),
+      onMessage: (message) => (isRefreshMessage(message) ? this.sockets.refreshes.onInbox(message) : this.registry.dispatch(message)),
       onResubscribed: () => {
         const sockets = this.registry.resyncAll();
         if (sockets > 0) this.logger.warn({ sockets }, 'inbox subscription was interrupted: sockets told to resume');
@@ -127,6 +129,13 @@ export class GatewayNode {
       service,
       apiKeys,
       maxBodyBytes: this.config.maxBodyBytes,
+      metrics: this.metrics,
+      storesReachable: () => this.stores.isReachable(),
+      logger: this.logger,
+    });
+    mountRefreshRoute(transport, {
+      refreshes: this.sockets.refreshes,
+      config: this.config,
       metrics: this.metrics,
       storesReachable: () => this.stores.isReachable(),
       logger: this.logger,

@@ -49,6 +49,7 @@ describe('docs/openapi.yaml examples are real answers', () => {
   let redis: SpawnedProcess | undefined;
   let onRedis: TestGateway | undefined;
   let throttled: TestGateway | undefined;
+  let browserFacing: TestGateway | undefined;
   beforeAll(async () => {
     gateway = await startTestGateway('memory');
   });
@@ -56,9 +57,14 @@ describe('docs/openapi.yaml examples are real answers', () => {
     await gateway?.stop();
     await onRedis?.stop();
     await throttled?.stop();
+    await browserFacing?.stop();
     await redis?.stop('SIGKILL');
   });
 
+  const ALLOWED = 'https://app.example';
+  const BROWSER_FACING = { allowedOrigins: [ALLOWED], connectsPerSecondPerIp: 1 };
+  const refresh = (node: TestGateway, body: unknown, origin = ALLOWED) =>
+    fetch(node.httpUrl + '/v1/refresh', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'text/plain;charset=UTF-8', origin } });
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
     fetch(gateway.httpUrl + path, { method: 'POST', body, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...headers } });
 
@@ -86,6 +92,25 @@ describe('docs/openapi.yaml examples are real answers', () => {
       for (let attempt = 0; attempt < 2; attempt++) expect((await wrongKey()).status).toBe(401);
       return wrongKey();
     },
+    // POST /v1/refresh, as a page sends it (text/plain, no API key).
+    'TokenRefused.invalidToken': () => refresh(gateway, { token: 'not-a-token', connectionId: 'a1b2c3.4f' }),
+    'TokenRefused.expired': async () => {
+      const { token } = await gateway.createChannel({ durationMinutes: 1 });
+      gateway.clock.advance(61_000);
+      try {
+        return await refresh(gateway, { token, connectionId: 'a1b2c3.4f' });
+      } finally {
+        gateway.clock.advance(-61_000);
+      }
+    },
+    NotOwner: async () => refresh(gateway, { token: (await gateway.createChannel()).token, connectionId: 'a1b2c3.4f' }),
+    OriginRejected: async () => refresh((browserFacing ??= await startTestGateway('memory', BROWSER_FACING)), { token: 'not-a-token', connectionId: 'a1b2c3.4f' }, 'https://elsewhere.example'),
+    // Past its connect rate (1 a second, burst 2) from one address; the first two are answered on their merits.
+    RefreshRateLimited: async () => {
+      browserFacing ??= await startTestGateway('memory', BROWSER_FACING);
+      for (let attempt = 0; attempt < 2; attempt++) expect((await refresh(browserFacing, { token: 'not-a-token', connectionId: 'a1b2c3.4f' }, ALLOWED)).status).toBe(401);
+      return refresh(browserFacing, { token: 'not-a-token', connectionId: 'a1b2c3.4f' }, ALLOWED);
+    },
     // A node whose Redis is gone.
     Unavailable: async () => {
       const port = await getFreePort();
@@ -97,7 +122,22 @@ describe('docs/openapi.yaml examples are real answers', () => {
       return fetch(onRedis.httpUrl + '/v1/channels', { method: 'POST', body: '{}', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } });
     },
   };
-  const statusOf: Record<string, number> = { BadRequest: 400, Unauthorized: 401, NotFound: 404, PayloadTooLarge: 413, UnsupportedMediaType: 415, MethodNotAllowed: 405, UpgradeRequired: 426, IdempotencyKeyReused: 409, RateLimited: 429, Unavailable: 503 };
+  const statusOf: Record<string, number> = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    NotFound: 404,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    MethodNotAllowed: 405,
+    UpgradeRequired: 426,
+    IdempotencyKeyReused: 409,
+    RateLimited: 429,
+    Unavailable: 503,
+    TokenRefused: 401,
+    OriginRejected: 403,
+    NotOwner: 409,
+    RefreshRateLimited: 429,
+  };
 
   it('documents exactly the error examples this test produces', () => {
     expect([...errorExamples().keys()].sort()).toEqual(Object.keys(produce).sort());

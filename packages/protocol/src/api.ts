@@ -70,6 +70,19 @@ export interface PresenceQueryResponse {
   results: PresenceResult[];
 }
 
+/**
+ * `POST /v1/refresh` (no API key: the page sends it, the token is the credential): a newer token for the
+ * client that the connection `connectionId` (from its open frame) holds, on whichever node holds it.
+ */
+export interface RefreshRequest {
+  token: string;
+  connectionId: string;
+}
+export interface RefreshResponse {
+  /** Milliseconds since the Unix epoch at which the connection now expires (the new token's expiry). */
+  expiresAt: number;
+}
+
 /** Error codes in `{"error":{"code","message"}}` answers. */
 export const ApiErrorCode = {
   INVALID_JSON: 'invalid_json',
@@ -90,6 +103,14 @@ export const ApiErrorCode = {
   IDEMPOTENCY_KEY_REUSED: 'idempotency_key_reused',
   /** A plain HTTP request on the WebSocket endpoint (426, with `Upgrade: websocket`). */
   UPGRADE_REQUIRED: 'upgrade_required',
+  /** `POST /v1/refresh`: the token is unknown or revoked (401). */
+  INVALID_TOKEN: 'invalid_token',
+  /** `POST /v1/refresh`: the token has expired (401). */
+  TOKEN_EXPIRED: 'token_expired',
+  /** `POST /v1/refresh`: that connection does not hold the token's client (409); nothing was changed or closed. */
+  NOT_OWNER: 'not_owner',
+  /** `POST /v1/refresh` from a page whose origin `CG_ALLOWED_ORIGINS` does not list (403). */
+  ORIGIN_REJECTED: 'origin_rejected',
 } as const;
 export type ApiErrorCodeValue = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 

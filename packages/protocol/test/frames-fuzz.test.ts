@@ -1,6 +1,6 @@
 /**
  * Fuzzing what a client socket sends (issue 12 item 4): parseClientFrame takes any text without throwing,
- * and what it accepts is exactly a well-formed ping or hello (with a well-formed resume position).
+ * and what it accepts is exactly a well-formed ping, refresh or hello (with a well-formed resume position).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -16,7 +16,7 @@ const position = fc.oneof(
   fc.anything(),
 );
 const frameLike = fc.oneof(
-  fc.record({ type: fc.constantFrom('hello', 'ping', 'msg', 'HELLO', ''), token: fc.oneof(fc.string({ maxLength: 600 }), fc.anything()), resume: position }, { requiredKeys: [] }),
+  fc.record({ type: fc.constantFrom('hello', 'ping', 'refresh', 'msg', 'HELLO', ''), token: fc.oneof(fc.string({ maxLength: 600 }), fc.anything()), resume: position }, { requiredKeys: [] }),
   fc.jsonValue(),
   fc.anything(),
 );
@@ -25,6 +25,7 @@ function isWellFormed(frame: ReturnType<typeof parseClientFrame>): boolean {
   if (!frame) return true;
   if (frame.type === 'ping') return Object.keys(frame).length === 1;
   if (typeof frame.token !== 'string' || frame.token.length === 0 || frame.token.length > 512) return false;
+  if (frame.type === 'refresh') return Object.keys(frame).length === 2;
   if (frame.resume === undefined) return true;
   const { epoch, seq } = frame.resume;
   return typeof epoch === 'string' && epoch.length > 0 && epoch.length <= 64 && Number.isSafeInteger(seq) && seq >= 0;
@@ -51,6 +52,15 @@ describe('client frames under fuzzing', () => {
         }
         if (text === undefined) return;
         expect(isWellFormed(parseClientFrame(text))).toBe(true);
+      }),
+      settings,
+    );
+  });
+
+  it('round-trips every well-formed refresh', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 512 }), (token) => {
+        expect(parseClientFrame(JSON.stringify({ type: 'refresh', token }))).toEqual({ type: 'refresh', token });
       }),
       settings,
     );

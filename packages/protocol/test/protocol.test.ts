@@ -5,6 +5,7 @@ import {
   clientIdProblem,
   describeCloseCode,
   encodeMessageFrame,
+  encodeServerFrame,
   messageProblem,
   parseClientFrame,
   parseServerFrame,
@@ -40,9 +41,37 @@ describe('frames', () => {
       expect(parseClientFrame(bad)).toBeUndefined();
     }
   });
+  it('parses a refresh frame with a token, and refuses one without a usable token', () => {
+    expect(parseClientFrame('{"type":"refresh","token":"t"}')).toEqual({ type: 'refresh', token: 't' });
+    // Only the token is kept: a resume position means nothing on a live socket.
+    expect(parseClientFrame('{"type":"refresh","token":"t","resume":{"epoch":"e","seq":3}}')).toEqual({ type: 'refresh', token: 't' });
+    for (const bad of ['{"type":"refresh"}', '{"type":"refresh","token":""}', '{"type":"refresh","token":7}', `{"type":"refresh","token":"${'x'.repeat(513)}"}`, '{"type":"refreshed","token":"t"}']) {
+      expect(parseClientFrame(bad)).toBeUndefined();
+    }
+  });
+  it('parses the refresh answers a gateway sends, and refuses malformed ones', () => {
+    expect(parseServerFrame('{"type":"refreshed","expiresAt":1700000000000,"serverTime":1699999990000}')).toEqual({ type: 'refreshed', expiresAt: 1700000000000, serverTime: 1699999990000 });
+    for (const reason of ['invalid_token', 'expired', 'other_client', 'unavailable']) {
+      expect(parseServerFrame(JSON.stringify({ type: 'refresh-refused', reason }))).toEqual({ type: 'refresh-refused', reason });
+    }
+    for (const bad of ['{"type":"refreshed"}', '{"type":"refreshed","expiresAt":"soon"}', '{"type":"refreshed","expiresAt":1.5}', '{"type":"refresh-refused"}', '{"type":"refresh-refused","reason":"nope"}']) {
+      expect(parseServerFrame(bad)).toBeUndefined();
+    }
+    const open = { type: 'open', clientId: 'c', epoch: 'e', expiresAt: 2, connectionId: 'a1b2c3.0', serverTime: 1 };
+    expect(parseServerFrame(JSON.stringify(open))).toEqual(open);
+  });
   it('encodes message frames that parse back to the exact string', () => {
     for (const data of ['', 'plain', 'quote " backslash \\ newline \n', '\u2028\u2029', '🎉']) {
       expect(parseServerFrame(encodeMessageFrame(7, data))).toEqual({ type: 'msg', seq: 7, data });
+    }
+  });
+  it('encodes and parses the close frame that ends an HTTP stream, and refuses malformed ones', () => {
+    const frame = { type: 'close', code: CloseCode.REPLACED, reason: 'REPLACED' } as const;
+    expect(encodeServerFrame(frame)).toBe('{"type":"close","code":4003,"reason":"REPLACED"}');
+    expect(parseServerFrame(encodeServerFrame(frame))).toEqual(frame);
+    expect(parseServerFrame('{"type":"close","code":4001,"reason":"INVALID_TOKEN","extra":1}')).toEqual({ type: 'close', code: 4001, reason: 'INVALID_TOKEN' });
+    for (const bad of ['{"type":"close"}', '{"type":"close","code":"4003","reason":""}', '{"type":"close","code":999,"reason":""}', '{"type":"close","code":5000,"reason":""}', '{"type":"close","code":4003.5,"reason":""}', '{"type":"close","code":4003}', `{"type":"close","code":4003,"reason":"${'x'.repeat(124)}"}`]) {
+      expect(parseServerFrame(bad)).toBeUndefined();
     }
   });
 });

@@ -27,10 +27,11 @@ export interface AppPageOptions {
   /** `object`: `channel.open({onopen, …})` (default); `properties`: `socket.onopen = …` after `open()`. */
   handlers?: HandlerStyle;
   /**
-   * Options of this gateway's client that GAE had not (e.g. `heartbeatIntervalMs`), passed as the second
-   * argument of `new goog.appengine.Channel(token, options)`. Absent: the page is exactly a GAE page.
+   * Options of this gateway's client that GAE had not (e.g. `heartbeatIntervalMs`, `streamUrl`), passed as
+   * the second argument of `new goog.appengine.Channel(token, options)` (JSON values only). Absent: the page
+   * is exactly a GAE page.
    */
-  channelOptions?: Record<string, number>;
+  channelOptions?: Record<string, unknown>;
 }
 
 /**
@@ -40,8 +41,11 @@ export interface AppPageOptions {
  */
 interface PageGlobals {
   events: PageEvent[];
-  /** The app's own controls: open another socket on the same channel, close the current one. */
-  app: { open(): number; close(): void; readyState(): number };
+  /**
+   * The app's own controls: open another socket on the same channel, close the current one; and what the
+   * socket says of itself beyond GAE (`state`, `transport`).
+   */
+  app: { open(): number; close(): void; readyState(): number; state(): string; transport(): string | undefined };
 }
 
 /** Safe inside a <script> element: JSON with `<`, U+2028 and U+2029 escaped. */
@@ -107,7 +111,9 @@ export function renderAppPage({ jsapiUrl, token, handlers = 'object', channelOpt
   window.app = {
     open: open,
     close: function () { socket.close(); },
-    readyState: function () { return socket.readyState; }
+    readyState: function () { return socket.readyState; },
+    state: function () { return socket.state; },
+    transport: function () { return socket.transport; }
   };
   open();
 })();
@@ -199,6 +205,27 @@ export class AppPage {
   /** The current socket's `readyState` (0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED). */
   readyState(): Promise<number> {
     return this.page.evaluate(() => (globalThis as unknown as PageGlobals).app.readyState());
+  }
+
+  /** `socket.transport`: what carries the current socket (`websocket` or `stream`), not in GAE. */
+  transport(): Promise<string | undefined> {
+    return this.page.evaluate(() => (globalThis as unknown as PageGlobals).app.transport());
+  }
+
+  /** `socket.state` (`connecting`, `open`, `reconnecting`, `closed`), not in GAE. */
+  state(): Promise<string> {
+    return this.page.evaluate(() => (globalThis as unknown as PageGlobals).app.state());
+  }
+
+  /** Resolves once `socket.transport` is `transport`. */
+  async waitForTransport(transport: string, timeoutMs = 10_000): Promise<void> {
+    await this.wait(
+      () =>
+        this.page.waitForFunction((t: string) => (globalThis as unknown as PageGlobals).app.transport() === t, transport, {
+          timeout: timeoutMs,
+        }),
+      `transport ${transport}`,
+    );
   }
 
   /** Resolves with the events once the page has recorded at least `count` of them. */

@@ -10,6 +10,8 @@
  *   neither end notices by itself.
  * - `block()` / `unblock()`: while blocked, new connections are refused (reset), so a test can keep the
  *   network down while it sends.
+ * - `latencyMs`: connections accepted while it is set forward every chunk that much later, both ways, in
+ *   order (a slow path: what crosses it arrives late, after what took a faster one).
  * - `dropNextAnswers(n)`: the next n times the target writes to a connection, that write is thrown away
  *   and the client's side is reset: the request arrived and was processed, its answer is lost (an HTTP
  *   client sees a network error, as after a cut between request and answer).
@@ -33,6 +35,8 @@ export class TcpProxy {
   private answersToDrop = 0;
   /** Writes from the target thrown away by dropNextAnswers. */
   droppedAnswers = 0;
+  /** Delay added to each chunk, each way, on connections accepted from now on (0: none). */
+  latencyMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -133,7 +137,14 @@ export class TcpProxy {
     upstream.on('error', () => undefined);
     const pair: Pair = { client, upstream };
     this.live.add(pair);
-    client.pipe(upstream);
+    const latency = this.latencyMs;
+    // Chunks are small on these connections (frames, requests): no backpressure on the delayed path.
+    const later = (write: () => void): void => {
+      if (latency === 0) return write();
+      setTimeout(() => this.live.has(pair) && write(), latency);
+    };
+    if (latency === 0) client.pipe(upstream);
+    else client.on('data', (chunk: Buffer) => this.live.has(pair) && later(() => upstream.write(chunk)));
     // Forwarded by hand rather than piped, so that dropNextAnswers can intercept a write.
     upstream.on('data', (chunk: Buffer) => {
       if (!this.live.has(pair)) return;
@@ -146,6 +157,7 @@ export class TcpProxy {
         this.keepInLimbo(upstream);
         return;
       }
+      if (latency > 0) return later(() => client.write(chunk));
       if (!client.write(chunk)) {
         upstream.pause();
         client.once('drain', () => upstream.resume());

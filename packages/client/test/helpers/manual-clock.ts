@@ -37,3 +37,13 @@ export class ManualClock {
     timer.callback();
   }
 }
+
+/** The manual timers, plus a local clock (for `now`) that moves on by each timer fired, from a time far from any gateway's. */
+export class MovingClock extends ManualClock {
+  time = 5_000;
+  readonly now = (): number => this.time;
+  override fire(timer: ManualTimer): void {
+    this.time += timer.ms;
+    super.fire(timer);
+  }
+}

@@ -178,7 +178,7 @@ export class MemoryChannelStore implements ChannelStore {
   async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
     const channel = this.live(clientId, now);
     if (!channel) return undefined;
-    return { clientId, expiresAt: channel.expiresAt, ...(channel.owner ? { owner: { ...channel.owner } } : {}) };
+    return { clientId, expiresAt: channel.expiresAt, generation: channel.generation, ...(channel.owner ? { owner: { ...channel.owner } } : {}) };
   }
 
   async delete(clientId: string, now: number): Promise<boolean> {

@@ -184,11 +184,11 @@ export class RedisChannelStore implements ChannelStore {
   }
 
   async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
-    const [exp, own, cat] = await this.redis.hmget(this.keys.channel(clientId), ChannelField.expiresAt, ChannelField.owner, ChannelField.connectedAt);
+    const [exp, own, cat, gen] = await this.redis.hmget(this.keys.channel(clientId), ChannelField.expiresAt, ChannelField.owner, ChannelField.connectedAt, ChannelField.generation);
     const expiresAt = Number(exp);
     if (!exp || expiresAt <= now) return undefined;
     const owner = own ? parseOwner(own) : undefined;
-    return { clientId, expiresAt, ...(owner ? { owner: { ...owner, connectedAt: Number(cat) } } : {}) };
+    return { clientId, expiresAt, generation: gen ?? '', ...(owner ? { owner: { ...owner, connectedAt: Number(cat) } } : {}) };
   }
 
   async delete(clientId: string, now: number): Promise<boolean> {

@@ -11,6 +11,8 @@ export interface ChannelInfo {
   readonly clientId: string;
   /** Latest expiry of the channel's tokens (ms since the Unix epoch). */
   readonly expiresAt: number;
+  /** The generation its tokens must carry: a token of an earlier one was revoked (token refresh checks it). */
+  readonly generation: string;
   readonly owner?: Owner & { readonly connectedAt: number };
 }
 

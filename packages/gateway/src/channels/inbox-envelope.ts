@@ -7,6 +7,8 @@
  *   ask-delivered: "q" clientId "\n" connectionId "\n" to.nodeId "\n" to.connectionId
  *   handover: "h" clientId "\n" connectionId "\n" deliveredSeq
  *   revoked:  "x" clientId "\n" connectionId
+ *   refresh:  "e" clientId "\n" connectionId "\n" expiresAt "\n" replyTo.nodeId "\n" replyTo.requestId
+ *   refresh-answer: "a" clientId "\n" requestId "\n" ("1" applied | "0" not)
  * Client IDs never contain control characters and encodedData is a JSON string literal (JSON escapes
  * control characters), so "\n" appears inside neither.
  */
@@ -24,6 +26,10 @@ export function encodeEnvelope(message: InboxMessage): string {
       return `h${message.clientId}\n${message.connectionId}\n${message.deliveredSeq}`;
     case 'revoked':
       return `x${message.clientId}\n${message.connectionId}`;
+    case 'refresh':
+      return `e${message.clientId}\n${message.connectionId}\n${message.expiresAt}\n${message.replyTo.nodeId}\n${message.replyTo.requestId}`;
+    case 'refresh-answer':
+      return `a${message.clientId}\n${message.requestId}\n${message.applied ? '1' : '0'}`;
   }
 }
 
@@ -44,6 +50,11 @@ export function decodeEnvelope(envelope: string): InboxMessage | undefined {
   if (kind === 'x' && rest.length === 1) return { kind: 'revoked', clientId, connectionId };
   if (kind === 'r' && rest.length === 1) return { kind: 'replaced', clientId, connectionId };
   if (kind === 'q' && rest.length === 3) return { kind: 'ask-delivered', clientId, connectionId, to: { nodeId: rest[1]!, connectionId: rest[2]! } };
+  if (kind === 'e' && rest.length === 4) {
+    const expiresAt = Number(rest[1]);
+    return Number.isSafeInteger(expiresAt) && rest[1] !== '' ? { kind: 'refresh', clientId, connectionId, expiresAt, replyTo: { nodeId: rest[2]!, requestId: rest[3]! } } : undefined;
+  }
+  if (kind === 'a' && rest.length === 2 && (rest[1] === '1' || rest[1] === '0')) return { kind: 'refresh-answer', clientId, requestId: connectionId, applied: rest[1] === '1' };
   if (kind === 'h' && rest.length === 2) {
     const deliveredSeq = Number(rest[1]);
     return Number.isSafeInteger(deliveredSeq) && rest[1] !== '' ? { kind: 'handover', clientId, connectionId, deliveredSeq } : undefined;

@@ -16,7 +16,14 @@ export type InboxMessage =
    */
   | { readonly kind: 'handover'; readonly clientId: string; readonly connectionId: string; readonly deliveredSeq: number }
   /** The channel was deleted: close `connectionId` with INVALID_TOKEN. */
-  | { readonly kind: 'revoked'; readonly clientId: string; readonly connectionId: string };
+  | { readonly kind: 'revoked'; readonly clientId: string; readonly connectionId: string }
+  /**
+   * `POST /v1/refresh` reached another node, which checked the new token: expire `connectionId` at
+   * `expiresAt` from now on, and answer `replyTo.nodeId` with a `refresh-answer` for `replyTo.requestId`.
+   */
+  | { readonly kind: 'refresh'; readonly clientId: string; readonly connectionId: string; readonly expiresAt: number; readonly replyTo: { readonly nodeId: string; readonly requestId: string } }
+  /** Whether the `refresh` `requestId` was applied (false: that connection is no longer open on the node). */
+  | { readonly kind: 'refresh-answer'; readonly clientId: string; readonly requestId: string; readonly applied: boolean };
 
 export interface InboxHandler {
   onMessage(message: InboxMessage): void;

@@ -3,7 +3,7 @@ import { ApiErrorCode, type ApiError, type ApiErrorCodeValue } from '@channel-ga
 /** An error the API answers with its own status and `{"error":{"code","message","field"?}}`. */
 export class HttpApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 405 | 413 | 415 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 503,
     readonly code: ApiErrorCodeValue,
     message: string,
     readonly field?: string,

@@ -52,6 +52,14 @@ const presenceQueryBody = z.strictObject({
     .max(MAX_BATCH_MESSAGES, { error: `must hold at most ${MAX_BATCH_MESSAGES} client IDs` }),
 });
 
+// Visible ASCII only: connection IDs travel in inbox envelopes, whose fields are separated by newlines.
+const connectionId = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(128, { error: 'must be at most 128 characters' })
+  .regex(/^[\x21-\x7e]+$/, { error: 'must be the connectionId of an open frame' });
+const refreshBody = z.strictObject({ token, connectionId });
+
 function fieldOf(path: PropertyKey[], prefix = ''): string {
   let field = prefix;
   for (const part of path) field += typeof part === 'number' ? `[${part}]` : field ? `.${String(part)}` : String(part);
@@ -169,4 +177,9 @@ function recipientProblem(clientId: string | undefined, token: string | undefine
 
 export function parsePresenceQuery(body: unknown): string[] {
   return parse(presenceQueryBody, body).clientIds;
+}
+
+/** `POST /v1/refresh`: the new token and the connection it is for. */
+export function parseRefreshRequest(body: unknown): { token: string; connectionId: string } {
+  return parse(refreshBody, body);
 }

@@ -90,6 +90,12 @@ export class GatewayMetrics {
     labelNames: ['result'],
     registers: [this.registry],
   });
+  readonly tokenRefreshes = new Counter({
+    name: 'cg_token_refreshes_total',
+    help: 'Token refreshes of live connections, by where they came (socket: a refresh frame; http: POST /v1/refresh) and result (refreshed, invalid_token, expired, other_client, not_owner, unavailable)',
+    labelNames: ['via', 'result'],
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });

@@ -115,6 +115,8 @@ export class ConnectionRegistry {
       this.handovers.get(message.connectionId)?.(message.deliveredSeq);
       return;
     }
+    // Token refreshes are not the registry's (gateway-node hands them to sockets/token-refresh.ts).
+    if (message.kind === 'refresh' || message.kind === 'refresh-answer') return;
     const target = this.find(connection, message.connectionId);
     target?.close(message.kind === 'revoked' ? CloseCode.INVALID_TOKEN : CloseCode.REPLACED);
     if (message.kind === 'ask-delivered') {

@@ -102,7 +102,7 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   return {
     kind: 'attached',
     epoch: result.epoch,
-    open: { type: 'open', clientId: record.clientId, epoch: result.epoch, expiresAt: record.expiresAt },
+    open: { type: 'open', clientId: record.clientId, epoch: result.epoch, expiresAt: record.expiresAt, connectionId: connection.id, serverTime: deps.clock.now() },
     ...(gap ? { gap } : {}),
     replay: result.replay,
     lastSeq: result.lastSeq,

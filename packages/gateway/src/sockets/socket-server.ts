@@ -1,6 +1,7 @@
 /**
  * The WebSocket endpoint `/v1/socket` on the transport (uWS or node): upgrade checks (origin, per-IP rate), the hello deadline,
- * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md.
+ * frame rules, token expiry, and clean-up when a socket closes. Protocol: docs/PROTOCOL.md. The HTTP stream
+ * `/v1/stream` (stream-route.ts) goes through the same route: same checks, same Connection.
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode, SOCKET_PATH, describeCloseCode, parseClientFrame, type HelloFrame } from '@channel-gateway/protocol';
@@ -12,7 +13,9 @@ import { SocketCaps } from './socket-caps.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { handleHello, type HelloDeps } from './hello.js';
 import { OwnershipRelease } from './ownership-release.js';
-import type { Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
+import { StreamRoute } from './stream-route.js';
+import { TokenRefresh } from './token-refresh.js';
+import type { SocketRoute, Transport, TransportSocket, UpgradeAnswer, UpgradeRequest } from '../transport/transport.js';
 
 /** Failed releases are retried every 2 s (8 ticks). */
 const RELEASE_RETRY_EVERY_TICKS = 8;
@@ -36,8 +39,11 @@ export class SocketServer {
   /** Connection IDs are unique per process start, so a restarted node never mistakes an old ID for a new socket. */
   private readonly bootId = randomBytes(3).toString('hex');
   private readonly release: OwnershipRelease;
+  /** Token refresh on live connections: refresh frames here, POST /v1/refresh and the inbox through the node. */
+  readonly refreshes: TokenRefresh;
   private ticks = 0;
   private accepting = true;
+  private streams: StreamRoute<Connection> | undefined;
 
   constructor(private readonly deps: SocketServerDeps) {
     const now = deps.clock.now();
@@ -46,6 +52,7 @@ export class SocketServer {
     this.rateLimiter = new ConnectRateLimiter(deps.config.connectsPerSecondPerIp);
     this.caps = new SocketCaps(deps.config.maxSocketsPerIp, deps.config.maxSockets);
     this.release = new OwnershipRelease(deps);
+    this.refreshes = new TokenRefresh({ ...deps, moveExpiry: (connection, expiresAt) => this.moveExpiry(connection, expiresAt) });
     deps.registry.answerHandoversWith({
       deliveredSeq: (connectionId) => this.release.deliveredSeq(connectionId),
       answer: (nodeId, message) => {
@@ -59,7 +66,7 @@ export class SocketServer {
 
   mount(transport: Transport): void {
     const { config } = this.deps;
-    transport.socket<Connection>({
+    const route: SocketRoute<Connection> = {
       path: SOCKET_PATH,
       // uWS drops the TCP connection (no close code) past its own limit, so it gets headroom and we
       // enforce the configured limit ourselves with a proper 1009. Memory stays bounded by the headroom.
@@ -77,7 +84,15 @@ export class SocketServer {
       },
       message: (_socket, connection, message, isBinary) => this.onFrame(connection, message, isBinary),
       close: (_socket, connection, code) => this.onClose(connection, code),
+    };
+    transport.socket(route);
+    this.streams = new StreamRoute(route, {
+      allowedOrigins: config.allowedOrigins,
+      maxBodyBytes: config.maxInboundFrameBytes,
+      maxBackpressureBytes: config.maxBackpressureBytes,
+      heartbeatSeconds: config.streamHeartbeatSeconds,
     });
+    this.streams.mount(transport);
   }
 
   /** Stops taking new sockets (drain). */
@@ -99,6 +114,8 @@ export class SocketServer {
 
   stop(): void {
     clearInterval(this.ticker);
+    this.streams?.stop();
+    this.refreshes.stop();
   }
 
   private upgrade(request: UpgradeRequest): UpgradeAnswer<Connection> {
@@ -134,6 +151,12 @@ export class SocketServer {
       if (connection.state === 'open') connection.sendFrame({ type: 'pong' });
       // While the hello is being processed a ping is harmless: the open frame that follows answers it.
       else if (connection.state !== 'attaching') this.protocolError(connection);
+      return;
+    }
+    if (frame.type === 'refresh') {
+      // Only an open socket has a token to replace; before that it is a protocol error, like any early frame.
+      if (connection.state !== 'open') return this.protocolError(connection);
+      this.refreshes.onFrame(connection, frame.token).catch((error: Error) => this.deps.logger.error({ err: error.message }, 'token refresh failed'));
       return;
     }
     if (connection.state !== 'awaiting-hello') return this.protocolError(connection);
@@ -177,6 +200,11 @@ export class SocketServer {
     this.deps.metrics.socketsLive.inc();
   }
 
+  /** A refreshed token: the open connection now expires at `expiresAt` (its bucket moves in the expiry wheel). */
+  private moveExpiry(connection: Connection, expiresAt: number): void {
+    connection.scheduleExpiry(this.tokenExpiries, expiresAt);
+  }
+
   private onClose(connection: Connection, code: number): void {
     const { metrics } = this.deps;
     const reason = describeCloseCode(connection.closedWith ?? code).name;
@@ -209,7 +237,7 @@ export class SocketServer {
  * The client's IP: the socket's peer, or, behind a trusted proxy, the last X-Forwarded-For entry (the one
  * our proxy added; earlier entries come from the client and could be forged).
  */
-function clientAddress(request: UpgradeRequest, trustProxy: boolean): string {
+export function clientAddress(request: UpgradeRequest, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = request.header('x-forwarded-for');
     if (forwarded) return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();

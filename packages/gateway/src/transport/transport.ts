@@ -42,6 +42,36 @@ export interface HttpExchange {
    * the body is not. A no-op when finished.
    */
   respond(status: number, headers: Iterable<readonly [string, string]>, body: string | Uint8Array, closeConnection?: boolean): void;
+  /**
+   * Answers with a stream instead of `respond`: the status and headers (no Content-Length: chunked on
+   * HTTP/1.1, close-delimited on HTTP/1.0; they go out with the first write), then the body in `write`s
+   * until `end`. Only after the request body was read to its end; throws when the exchange is finished.
+   */
+  stream(status: number, headers: Iterable<readonly [string, string]>, options: HttpStreamOptions): HttpStream;
+}
+
+export interface HttpStreamOptions {
+  /** Queued bytes at which `write` reports `dropped` (as a socket route's maxBackpressureBytes). */
+  maxBackpressureBytes: number;
+}
+
+/**
+ * A streamed answer (HttpExchange.stream): the HTTP counterpart of a TransportSocket's sends, with the same
+ * backpressure rule, so a slow reader is found the same way on both.
+ */
+export interface HttpStream {
+  /** Writes a part of the body; `dropped` when what is queued already passes the limit (nothing written). */
+  write(text: string): SendResult;
+  /** Bytes queued for the client and not yet written to the kernel (on uWS an estimate: see uws-stream.ts). */
+  bufferedAmount(): number;
+  /** Runs `writes` so that they go out in as few syscalls as the transport can manage. */
+  cork(writes: () => void): void;
+  /** Writes `last` (whatever is queued, past the limit) and ends the answer. A no-op once ended or aborted. */
+  end(last?: string): void;
+  /** Called once if the client goes away (or the connection is dropped) before `end`. */
+  onAborted(handler: () => void): void;
+  /** True once ended or aborted: writes are dropped. */
+  readonly finished: boolean;
 }
 
 export type HttpHandler = (exchange: HttpExchange) => void;
@@ -61,6 +91,7 @@ export type UpgradeAnswer<T> = { accept: T } | { refuse: { status: number; body:
  */
 export type SendResult = 'sent' | 'backpressure' | 'dropped';
 
+/** A WebSocket or a streamed HTTP answer (sockets/stream-socket.ts), as the socket path sees it. */
 export interface TransportSocket {
   send(text: string): SendResult;
   /** Bytes queued for the client and not yet written to the kernel. */

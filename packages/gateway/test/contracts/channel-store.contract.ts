@@ -244,8 +244,8 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
 
     it('reports a live channel in info, and none when unknown or expired', async () => {
       expect(await channels.info('c1', now)).toBeUndefined();
-      await channels.open('c1', now + MINUTE, now);
-      expect(await channels.info('c1', now)).toEqual({ clientId: 'c1', expiresAt: now + MINUTE });
+      const generation = await channels.open('c1', now + MINUTE, now);
+      expect(await channels.info('c1', now)).toEqual({ clientId: 'c1', expiresAt: now + MINUTE, generation });
       expect(await channels.info('c1', now + MINUTE)).toBeUndefined();
       expect(await sendOne(channels, 'c1', enc('late'), now + MINUTE)).toEqual({ status: 'no_channel' });
     });
@@ -256,7 +256,9 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(await channels.open('c1', now + 2 * MINUTE, now)).toBe(generation);
       expect((await channels.info('c1', now))?.expiresAt).toBe(now + 5 * MINUTE);
       const later = now + 6 * MINUTE;
-      expect(await channels.open('c1', later + MINUTE, later)).not.toBe(generation);
+      const next = await channels.open('c1', later + MINUTE, later);
+      expect(next).not.toBe(generation);
+      expect((await channels.info('c1', later))?.generation).toBe(next);
     });
 
     it('refuses attach with a stale generation or after expiry', async () => {

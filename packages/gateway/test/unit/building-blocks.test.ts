@@ -110,9 +110,12 @@ describe('inbox envelopes', () => {
       { kind: 'ask-delivered', clientId: 'c', connectionId: 'ab.1', to: { nodeId: 'node-b', connectionId: 'cd.3' } },
       { kind: 'handover', clientId: 'c', connectionId: 'cd.3', deliveredSeq: 12 },
       { kind: 'handover', clientId: 'c', connectionId: 'cd.3', deliveredSeq: -1 },
+      { kind: 'refresh', clientId: 'a b ✓', connectionId: 'ab.1', expiresAt: 1_700_000_000_000, replyTo: { nodeId: 'node-b', requestId: 'r1' } },
+      { kind: 'refresh-answer', clientId: 'c', requestId: 'r1', applied: true },
+      { kind: 'refresh-answer', clientId: 'c', requestId: 'r1', applied: false },
     ];
     for (const message of messages) expect(decodeEnvelope(encodeEnvelope(message))).toEqual(message);
-    const bad = ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1', 'rclient\nab.1\nnode-b\ncd.3', 'qclient\nab.1\nnode-b', 'hclient\ncd.3', 'hclient\ncd.3\n', 'hclient\ncd.3\nx'];
+    const bad = ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1', 'rclient\nab.1\nnode-b\ncd.3', 'qclient\nab.1\nnode-b', 'hclient\ncd.3', 'hclient\ncd.3\n', 'hclient\ncd.3\nx', 'eclient\nab.1\n\nnode-b\nr1', 'eclient\nab.1\nsoon\nnode-b\nr1', 'eclient\nab.1\n5\nnode-b', 'aclient\nr1', 'aclient\nr1\nyes'];
     for (const envelope of bad) expect(decodeEnvelope(envelope)).toBeUndefined();
     // Unchanged since before ask-delivered existed, so a node that predates it still closes the old socket.
     expect(encodeEnvelope({ kind: 'replaced', clientId: 'c', connectionId: 'ab.1' })).toBe('rc\nab.1');

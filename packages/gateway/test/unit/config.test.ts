@@ -27,6 +27,12 @@ describe('configuration', () => {
     expect(attempt).toThrow(/CG_PORT.*CG_REDIS_URL.*CG_KEY_PREFIX.*CG_LOG_LEVEL/);
   });
 
+  it('reads the stream heartbeat (15 s by default) and refuses one out of 1…300 s', () => {
+    expect(loadConfig({}).config.streamHeartbeatSeconds).toBe(15);
+    expect(loadConfig({ CG_STREAM_HEARTBEAT_SECONDS: '2' }).config.streamHeartbeatSeconds).toBe(2);
+    for (const bad of ['0', '301', '1.5', 'often']) expect(() => loadConfig({ CG_STREAM_HEARTBEAT_SECONDS: bad })).toThrow(/CG_STREAM_HEARTBEAT_SECONDS/);
+  });
+
   it('reads Sentinel addresses and refuses one without a port', () => {
     const { config } = loadConfig({ CG_REDIS_SENTINELS: 's1.example:26379, 10.0.0.2:26380', CG_REDIS_SENTINEL_MASTER: 'main' });
     expect(config).toMatchObject({ redisSentinels: [{ host: 's1.example', port: 26379 }, { host: '10.0.0.2', port: 26380 }], redisSentinelMaster: 'main' });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HttpApiError } from '../../src/http/api-error.js';
 import { parseJsonBody } from '../../src/http/json-body.js';
-import { parseBatch, parseCreateChannel, parsePathClientId, parsePresenceQuery, parseSendMessage } from '../../src/http/validation.js';
+import { parseBatch, parseCreateChannel, parsePathClientId, parsePresenceQuery, parseRefreshRequest, parseSendMessage } from '../../src/http/validation.js';
 import { fuzzRuns, FUZZ_SEED } from '../../../../test/support/fuzz.js';
 
 const settings = { seed: FUZZ_SEED, numRuns: fuzzRuns(2_000) };
@@ -19,11 +19,12 @@ const bodies = fc.oneof(
   fc.record({ message: value }, { requiredKeys: [] }),
   fc.record({ messages: fc.oneof(value, fc.array(fc.record({ clientId: value, message: value }, { requiredKeys: [] }), { maxLength: 5 })) }, { requiredKeys: [] }),
   fc.record({ clientIds: fc.oneof(value, fc.array(value, { maxLength: 5 })) }, { requiredKeys: [] }),
+  fc.record({ token: value, connectionId: value }, { requiredKeys: [] }),
   fc.dictionary(text, value, { maxKeys: 4 }),
   fc.jsonValue({ maxDepth: 4 }),
 );
 
-const parsers = { parseCreateChannel, parseSendMessage, parseBatch, parsePresenceQuery };
+const parsers = { parseCreateChannel, parseSendMessage, parseBatch, parsePresenceQuery, parseRefreshRequest };
 
 function expectClearAnswer(run: () => unknown): void {
   try {

@@ -1,7 +1,8 @@
 /** HttpExchange over node:http's request/response pair. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { HttpExchange } from '../transport.js';
+import type { HttpExchange, HttpStream, HttpStreamOptions } from '../transport.js';
+import { NodeStream } from './node-stream.js';
 import { peerAddress } from './peer-address.js';
 
 export class NodeExchange implements HttpExchange {
@@ -17,6 +18,8 @@ export class NodeExchange implements HttpExchange {
     private readonly params: string[],
     /** The body when it is not `req` itself (a request node:http handed over as an upgrade). */
     private readonly body: Readable = req,
+    /** The server's inactivity timeout (a stream lifts it while it runs). */
+    private readonly idleTimeoutMs = 10_000,
   ) {
     this.method = (req.method ?? 'GET').toUpperCase();
     const url = req.url ?? '/';
@@ -80,5 +83,14 @@ export class NodeExchange implements HttpExchange {
     // Always a Content-Length (as uWS): HTTP/1.0 clients then need not wait for the close.
     if (status !== 204 && status !== 304) res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     res.end(body);
+  }
+
+  stream(status: number, headers: Iterable<readonly [string, string]>, options: HttpStreamOptions): HttpStream {
+    if (this.finished) throw new Error('stream(): the exchange is already finished');
+    this.answered = true;
+    const res = this.res;
+    res.statusCode = status;
+    for (const [key, value] of headers) if (key.toLowerCase() !== 'content-length') res.appendHeader(key, value);
+    return new NodeStream(this.req, res, options.maxBackpressureBytes, this.idleTimeoutMs);
   }
 }

@@ -55,7 +55,7 @@ export class NodeTransport implements Transport {
 
   private serve(req: IncomingMessage, res: ServerResponse, body?: Readable): void {
     const match = this.routes.match((req.method ?? '').toUpperCase(), (req.url ?? '/').split('?')[0]!);
-    const exchange = new NodeExchange(req, res, match?.params ?? [], body);
+    const exchange = new NodeExchange(req, res, match?.params ?? [], body, HTTP_IDLE_TIMEOUT_MS);
     try {
       if (!match) throw new Error('no route (the gateway always mounts a catch-all)');
       // node:http itself refuses a repeated Content-Length (400) and heads over 16 KiB (431).

@@ -3,8 +3,9 @@
  * synchronous call, so header() reads through to it then (no copies on the send path's hot loop).
  */
 import { STATUS_CODES } from 'node:http';
-import type { HttpExchange } from '../transport.js';
+import type { HttpExchange, HttpStream, HttpStreamOptions } from '../transport.js';
 import type { HttpRequest, HttpResponse } from './load-uws.js';
+import { UwsStream } from './uws-stream.js';
 
 export class UwsExchange implements HttpExchange {
   readonly method: string;
@@ -16,6 +17,8 @@ export class UwsExchange implements HttpExchange {
   /** A body was announced and not read to its end: answering now must close, or its bytes would be parsed as the next request. */
   private bodyPending: boolean;
   private abortHandler: (() => void) | undefined;
+  /** Set once the answer is a stream: an abort is then the stream's. */
+  private streamed: UwsStream | undefined;
 
   constructor(
     private readonly res: HttpResponse,
@@ -29,6 +32,7 @@ export class UwsExchange implements HttpExchange {
     const length = req.getHeader('content-length');
     this.bodyPending = (length !== '' && length !== '0') || req.getHeader('transfer-encoding') !== '';
     res.onAborted(() => {
+      this.streamed?.abort();
       if (this.finished) return;
       this.finished = true;
       this.abortHandler?.();
@@ -84,6 +88,12 @@ export class UwsExchange implements HttpExchange {
       if (this.method === 'HEAD') res.endWithoutBody(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength, close);
       else res.end(body, close);
     });
+  }
+
+  stream(status: number, headers: Iterable<readonly [string, string]>, options: HttpStreamOptions): HttpStream {
+    if (this.finished) throw new Error('stream(): the exchange is already finished');
+    this.finished = true; // `respond` may no longer touch res
+    return (this.streamed = new UwsStream(this.res, statusLine(status), [...headers], options.maxBackpressureBytes, this.clientWantsClose));
   }
 }
 
