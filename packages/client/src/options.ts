@@ -104,6 +104,7 @@ export interface ConnectionSettings {
 const TRANSPORTS: readonly Transport[] = ['websocket', 'stream'];
 
 export function resolveSettings(options: ChannelOptions): ConnectionSettings {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called without `this` on purpose (see below)
   const { setTimeout: set, clearTimeout: clear } = options;
   return {
     links: resolveLinks(options),
