@@ -10,6 +10,7 @@ import { AppPage, PageServer, observeQuietPeriod } from './support/app-page.js';
 
 const API_KEY = 'browser-two-nodes-key';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers of many shapes; the SDK is the typed client
 async function api(node: GatewayHandle, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(node.httpUrl + path, {
     method,

@@ -76,7 +76,7 @@ describe('rolling restart of three nodes behind HAProxy', () => {
 
   function connect(clientId: string, token: string): Client {
     const client: Client = { clientId, received: [], appEvents: [], socket: undefined as unknown as Socket };
-    client.socket = new Channel(token, { url: lb.wsUrl, WebSocket: WebSocket as never, backoff: { baseMs: 100, capMs: 1_000 } }).open({
+    client.socket = new Channel(token, { url: lb.wsUrl, WebSocket: WebSocket, backoff: { baseMs: 100, capMs: 1_000 } }).open({
       onopen: () => client.appEvents.push('open'),
       onmessage: (message) => client.received.push(Number(message.data)),
       onerror: (error) => client.appEvents.push(`error ${error.code} ${error.description}`),
@@ -105,7 +105,8 @@ describe('rolling restart of three nodes behind HAProxy', () => {
         const value = Math.floor(n / CLIENTS);
         try {
           const { body } = await api('POST', `/v1/channels/${encodeURIComponent(clients[index]!.clientId)}/messages`, { message: String(value) });
-          (body.status === 'routed' || body.status === 'queued' ? acknowledged[index]!.push(value) : unacknowledged[index]!.add(value));
+          if (body.status === 'routed' || body.status === 'queued') acknowledged[index]!.push(value);
+          else unacknowledged[index]!.add(value);
         } catch {
           unacknowledged[index]!.add(value);
         }

@@ -371,9 +371,9 @@ export async function runLossCheck(options: LossCheckOptions): Promise<LossRepor
   };
 
   const started = Date.now();
-  let setupMs = 0;
-  let sendMs = 0;
-  let settleMs = 0;
+  let setupMs: number;
+  let sendMs: number;
+  let settleMs: number;
   let attempted = 0;
   /** Set once the checker closes the sockets itself, so those closes are not counted as ends. */
   let closingClients = false;
@@ -647,6 +647,7 @@ export async function runLossCheck(options: LossCheckOptions): Promise<LossRepor
       sendMs = Date.now() - sendStarted;
       sendingDone = true;
       await chaos;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a caught error, passed on
       if (chaosError !== undefined) throw chaosError;
     } finally {
       sendingDone = true;

@@ -45,7 +45,7 @@ async function waitForText(page: Page, selector: string, expected: string): Prom
   try {
     await page.waitForFunction(
       ([s, e]) => (globalThis as unknown as { document: { querySelector(q: string): { textContent: string } | null } })
-        .document.querySelector(s!)?.textContent === e,
+        .document.querySelector(s)?.textContent === e,
       [selector, expected] as const,
       { timeout: 10_000 },
     );

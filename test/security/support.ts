@@ -76,7 +76,7 @@ async function startTarget(topology: Topology, options: SecurityOptions): Promis
   const extraEnv = typeof options.env === 'function' ? options.env() : options.env;
   const env: Record<string, string | undefined> = { ...(topology === 'nginx' ? { CG_TRUST_PROXY: 'true' } : {}), ...extraEnv };
   const start = (label: string) => startGatewayProcess({ apiKey, keyPrefix, nodeId: uniqueId(label), env, ...(redisUrl ? { redisUrl } : {}) });
-  const nodes = (await Promise.all([start('sec-a'), start('sec-b')])) as [GatewayHandle, GatewayHandle];
+  const nodes = await Promise.all([start('sec-a'), start('sec-b')]);
   const nginx = topology === 'nginx' ? await startNginx(nodes.map((node) => node.port)) : undefined;
   const httpUrl = nginx?.httpUrl ?? nodes[0].httpUrl;
   const wsUrl = nginx?.wsUrl ?? nodes[0].wsUrl;

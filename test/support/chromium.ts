@@ -37,6 +37,6 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`could not launch Chromium at ${executablePath}: ${message}`);
+    throw new Error(`could not launch Chromium at ${executablePath}: ${message}`, { cause: error });
   }
 }

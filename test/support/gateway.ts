@@ -86,7 +86,8 @@ function sharedRedisUrl(): string {
   } catch (error) {
     throw new Error(
       'startGatewayProcess: no redisUrl given and the shared one is not available (is test/support/global-setup.ts ' +
-        `the globalSetup?). Pass redisUrl, or null for in-memory. (${error instanceof Error ? error.message : error})`,
+        `the globalSetup?). Pass redisUrl, or null for in-memory. (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
     );
   }
 }

@@ -66,7 +66,7 @@ export async function nextEvent<A extends unknown[] = unknown[]>(
   try {
     return (await once(emitter as EventEmitter, name, { signal: controller.signal })) as A;
   } catch (error) {
-    if (controller.signal.aborted) throw new Error(`timed out after ${timeoutMs} ms waiting for a '${name}' event`);
+    if (controller.signal.aborted) throw new Error(`timed out after ${timeoutMs} ms waiting for a '${name}' event`, { cause: error });
     throw error;
   } finally {
     clearTimeout(timer);

@@ -104,6 +104,7 @@ export interface ConnectionSettings {
 const TRANSPORTS: readonly Transport[] = ['websocket', 'stream'];
 
 export function resolveSettings(options: ChannelOptions): ConnectionSettings {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called without `this` on purpose (see below)
   const { setTimeout: set, clearTimeout: clear } = options;
   return {
     links: resolveLinks(options),
@@ -133,6 +134,7 @@ export function resolveSettings(options: ChannelOptions): ConnectionSettings {
 /** The links allowed and available here (a page may lack WebSocket, or a streaming fetch). */
 function resolveLinks(options: ChannelOptions): ConnectionSettings['links'] {
   const allowed = options.transports ?? TRANSPORTS;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- Array.isArray narrows to any[]; this checks untyped callers' input
   if (!Array.isArray(allowed) || allowed.length === 0 || allowed.some((transport) => !TRANSPORTS.includes(transport))) {
     throw new RangeError(`Channel Gateway: transports must list one or both of ${TRANSPORTS.join(', ')}`);
   }

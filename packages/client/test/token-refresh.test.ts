@@ -114,7 +114,7 @@ describe('token refresh (getToken)', () => {
   });
 
   it('retries a refused token with a fresh one from getToken; the refused one is never used for a hello', async () => {
-    const { clock, log, tokens, gateway, server: first } = await openedUntilRefresh(100_000);
+    const { clock, tokens, gateway, server: first } = await openedUntilRefresh(100_000);
     (await tokens.call(1)).resolve('token-for-someone-else');
     await first.framesReceived(1);
     first.send({ type: 'refresh-refused', reason: 'other_client' });

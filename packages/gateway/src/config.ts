@@ -274,6 +274,7 @@ export function settingDefaults(): Array<{ variable: string; default: string | u
   return Object.entries(schema.shape).map(([key, setting]) => {
     const parsed = setting.safeParse(undefined);
     const value: unknown = parsed.success ? parsed.data : undefined;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- defaults are strings, numbers, booleans or lists of strings
     return { variable: `${PREFIX}${key}`, default: value === undefined ? undefined : String(value) };
   });
 }

@@ -99,7 +99,7 @@ describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       body: chunks,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(streamed.status).toBe(413);
     // The node is still fine afterwards.
     expect((await fetch(gateway.httpUrl + '/healthz')).status).toBe(200);

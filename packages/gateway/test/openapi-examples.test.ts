@@ -27,9 +27,11 @@ const openapi = parse(readFileSync(new URL('../../../docs/openapi.yaml', import.
 /** Every example in components.responses, as `<Response>` or `<Response>.<example name>`. */
 function errorExamples(): Map<string, unknown> {
   const found = new Map<string, unknown>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parsed YAML document is untyped
   for (const [name, response] of Object.entries<any>(openapi.components.responses)) {
     const content = response.content?.['application/json'];
     if (content?.example !== undefined) found.set(name, content.example);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parsed YAML document is untyped
     for (const [example, { value }] of Object.entries<any>(content?.examples ?? {})) found.set(`${name}.${example}`, value);
   }
   return found;

@@ -101,6 +101,7 @@ describe.each(kinds)('send by token (%s stores)', (kind) => {
     const channels = await Promise.all(Array.from({ length: 20 }, () => gateway.createChannel()));
     const tokens = gateway.node.stores.tokens;
     const calls = { find: 0, findMany: 0 };
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(tokens) below
     const { find, findMany } = tokens;
     tokens.find = (hash) => (calls.find++, find.call(tokens, hash));
     tokens.findMany = (hashes) => (calls.findMany++, findMany.call(tokens, hashes));

@@ -3,7 +3,7 @@
  * origins, connection floods and slow readers. Each gets its close code; the node keeps serving.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { CloseCode } from '@channel-gateway/protocol';
 import type { GatewayConfig } from '../src/config.js';
 import { startTestGateway, type TestGateway } from './support/in-process-gateway.js';

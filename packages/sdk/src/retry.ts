@@ -51,6 +51,7 @@ export async function withRetries<T>(
   for (let retry = 0; ; retry++) {
     if (budget.signal?.aborted) throw abortedError(what);
     const left = budget.deadline - Date.now();
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a caught error, passed on
     if (left <= 0) throw lastError ?? deadlineError(what, retry);
     const timeoutMs = Math.min(policy.attemptTimeoutMs, left);
     try {
@@ -59,6 +60,7 @@ export async function withRetries<T>(
       if (!policy.enabled || !isRetryable(error)) throw error;
       // An attempt cut short by the call's deadline says less than the failure that led to it.
       const cutShort = timeoutMs < policy.attemptTimeoutMs && (error as ChannelGatewayError).code === 'timeout';
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a caught error, passed on
       if (cutShort && lastError !== undefined) throw lastError;
       lastError = error;
       onRetryableError?.(error);

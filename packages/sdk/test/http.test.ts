@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChannelGatewayClient, ChannelGatewayError } from '../src/index.js';
+import { ChannelGatewayClient } from '../src/index.js';
 import { apiError, startCannedServer, type CannedServer } from './canned-server.js';
 import { caught } from './caught.js';
 

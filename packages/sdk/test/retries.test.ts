@@ -4,7 +4,7 @@
  * the call are not; an AbortSignal stops the call and its retries.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChannelGatewayClient, ChannelGatewayError } from '../src/index.js';
+import { ChannelGatewayClient } from '../src/index.js';
 import { backoffDelay } from '../src/retry.js';
 import { apiError, startCannedServer, type CannedServer } from './canned-server.js';
 import { caught } from './caught.js';

@@ -156,7 +156,7 @@ export class PageServer {
   url(options: AppPageOptions): string {
     const query = new URLSearchParams({ jsapi: options.jsapiUrl, token: options.token, handlers: options.handlers ?? 'object' });
     if (options.channelOptions) query.set('options', JSON.stringify(options.channelOptions));
-    return `${this.origin}/app?${query}`;
+    return `${this.origin}/app?${query.toString()}`;
   }
 
   async close(): Promise<void> {
@@ -269,7 +269,7 @@ export class AppPage {
     } catch (error) {
       const events = await this.events().catch(() => 'unavailable');
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new Error(`waiting for ${what}: ${message}; page events so far: ${JSON.stringify(events)}`);
+      throw new Error(`waiting for ${what}: ${message}; page events so far: ${JSON.stringify(events)}`, { cause: error });
     }
   }
 }

@@ -116,7 +116,7 @@ export class EsmAppServer {
   url(options: { socketUrl: string; clientId: string; token: string; transports?: readonly string[] }): string {
     const query = new URLSearchParams({ url: options.socketUrl, clientId: options.clientId, token: options.token });
     if (options.transports) query.set('transports', options.transports.join(','));
-    return `${this.origin}/app?${query}`;
+    return `${this.origin}/app?${query.toString()}`;
   }
 
   async close(): Promise<void> {
@@ -158,12 +158,12 @@ export class EsmAppPage {
   async waitForEvent(type: EsmPageEvent['type'], count = 1, timeoutMs = 10_000): Promise<EsmPageEvent[]> {
     try {
       await this.page.waitForFunction(
-        ([t, n]) => (globalThis as unknown as EsmPageGlobals).events.filter((event) => event.type === t).length >= (n as number),
+        ([t, n]) => (globalThis as unknown as EsmPageGlobals).events.filter((event) => event.type === t).length >= n,
         [type, count] as const,
         { timeout: timeoutMs },
       );
     } catch (error) {
-      throw new Error(`waiting for ${count} ${type} event(s): ${(error as Error).message.split('\n')[0]}; page events: ${JSON.stringify(await this.events())}`);
+      throw new Error(`waiting for ${count} ${type} event(s): ${(error as Error).message.split('\n')[0]}; page events: ${JSON.stringify(await this.events())}`, { cause: error });
     }
     return this.events();
   }

@@ -7,7 +7,7 @@ import { ApiErrorCode, SOCKET_PATH } from '@channel-gateway/protocol';
 import type { HttpExchange, Transport } from '../transport/transport.js';
 import type { ApiKeyGuard } from './api-keys.js';
 import { allowedMethods, methodNotAllowedBody } from './allowed-methods.js';
-import { HttpApiError } from './api-error.js';
+import type { HttpApiError } from './api-error.js';
 import { readBody } from './read-body.js';
 
 /** What the bridge passes besides the Request: the peer's address (read while the exchange is valid). */

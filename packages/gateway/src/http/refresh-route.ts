@@ -15,7 +15,7 @@ import type { GatewayMetrics } from '../ops/metrics.js';
 import { ConnectRateLimiter } from '../sockets/connect-rate-limiter.js';
 import { clientAddress } from '../sockets/socket-server.js';
 import type { HttpRefreshResult, TokenRefresh } from '../sockets/token-refresh.js';
-import type { HttpExchange, Transport } from '../transport/transport.js';
+import type { Transport } from '../transport/transport.js';
 import { HttpApiError } from './api-error.js';
 import { errorResponse } from './error-response.js';
 import { readBody, writeJson } from './read-body.js';

@@ -50,7 +50,7 @@ export class WebhookReceiver {
       response.writeHead(500).end('not now');
       return;
     }
-    const header = (name: string) => (Array.isArray(headers[name]) ? headers[name]![0] : (headers[name] as string | undefined));
+    const header = (name: string) => (Array.isArray(headers[name]) ? headers[name][0] : headers[name]);
     this.received.push({
       path,
       event: header('x-channel-event') ?? '',

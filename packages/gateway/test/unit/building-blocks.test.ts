@@ -81,7 +81,7 @@ describe('SendCoalescer', () => {
     let fail = true;
     const coalescer = new SendCoalescer(async (messages) => {
       if (fail) throw new Error('redis down');
-      return messages.map(() => ({ status: 'queued', seq: 1 }) as SendResult);
+      return messages.map(() => ({ status: 'queued', seq: 1 }));
     }, clock);
     const outcomes = await Promise.allSettled([coalescer.send({ clientId: 'a', encodedData: '"1"' }), coalescer.send({ clientId: 'b', encodedData: '"2"' })]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
