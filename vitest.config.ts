@@ -7,7 +7,12 @@ import { defineConfig } from 'vitest/config';
  *   cluster      several gateway processes, load balancers, Sentinel, faults: test/cluster
  * `vitest run` runs all three; `--project <tier>` one of them.
  */
-const UNIT = ['packages/client/test/**/*.test.ts', 'packages/protocol/test/**/*.test.ts', 'packages/sdk/test/**/*.test.ts', 'packages/gateway/test/unit/**/*.test.ts'];
+const UNIT = [
+  'packages/client/test/**/*.test.ts',
+  'packages/protocol/test/**/*.test.ts',
+  'packages/sdk/test/**/*.test.ts',
+  'packages/gateway/test/unit/**/*.test.ts',
+];
 const CLUSTER = ['test/cluster/**/*.test.ts'];
 /**
  * Globs left out of this run (comma-separated), for a CI leg that cannot run a file for a reason stated where
@@ -32,7 +37,12 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: UNIT } },
       {
         extends: true,
-        test: { name: 'integration', include: ['packages/gateway/test/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**', ...UNIT, ...CLUSTER, ...LEFT_OUT], ...withRedis },
+        test: {
+          name: 'integration',
+          include: ['packages/gateway/test/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**', ...UNIT, ...CLUSTER, ...LEFT_OUT],
+          ...withRedis,
+        },
       },
       { extends: true, test: { name: 'cluster', include: CLUSTER, ...withRedis } },
     ],

@@ -85,7 +85,13 @@ app.post('/v1/channels/:clientId/messages', (res, req) => {
     }
     publisher.publish(owner, `${clientId}\n${message}`).then(
       (receivers) => {
-        if (!aborted) res.cork(() => res.writeStatus('202 Accepted').writeHeader('content-type', 'application/json').end(receivers > 0 ? ROUTED : QUEUED));
+        if (!aborted)
+          res.cork(() =>
+            res
+              .writeStatus('202 Accepted')
+              .writeHeader('content-type', 'application/json')
+              .end(receivers > 0 ? ROUTED : QUEUED),
+          );
       },
       () => {
         if (!aborted) res.cork(() => res.writeStatus('503 Service Unavailable').end());

@@ -30,7 +30,14 @@ const HOST = '127.0.0.1';
 const API_KEY = 'bench-key-0123456789abcdef';
 
 function startNode(transport) {
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CG_'))), CG_PORT: '0', CG_HOST: HOST, CG_API_KEYS: API_KEY, CG_TRANSPORT: transport, CG_LOG_LEVEL: 'info' };
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('CG_'))),
+    CG_PORT: '0',
+    CG_HOST: HOST,
+    CG_API_KEYS: API_KEY,
+    CG_TRANSPORT: transport,
+    CG_LOG_LEVEL: 'info',
+  };
   const child = spawn(process.execPath, [GATEWAY_MAIN], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway (${transport}) did not start within 15 s`)), 15_000);
@@ -84,7 +91,15 @@ for (const transport of opt.transports.split(',')) {
         const statuses = await run(pool, request, REQUESTS);
         const seconds = (nowUs() - t0) / 1e6;
         const cpuUs = procCpuUs(node.child.pid) - cpu0;
-        rows.push({ transport, build: node.build, route, round, perRequestUs: cpuUs / REQUESTS, perSecond: REQUESTS / seconds, statuses: Object.fromEntries(statuses) });
+        rows.push({
+          transport,
+          build: node.build,
+          route,
+          round,
+          perRequestUs: cpuUs / REQUESTS,
+          perSecond: REQUESTS / seconds,
+          statuses: Object.fromEntries(statuses),
+        });
       }
     }
     pool.close();
@@ -95,5 +110,8 @@ for (const transport of opt.transports.split(',')) {
 
 console.log(`| transport | route | round | node CPU µs/request | requests/s | statuses |`);
 console.log(`|---|---|---:|---:|---:|---|`);
-for (const row of rows) console.log(`| ${row.transport} | ${row.route} | ${row.round + 1} | ${row.perRequestUs.toFixed(1)} | ${Math.round(row.perSecond)} | ${JSON.stringify(row.statuses)} |`);
+for (const row of rows)
+  console.log(
+    `| ${row.transport} | ${row.route} | ${row.round + 1} | ${row.perRequestUs.toFixed(1)} | ${Math.round(row.perSecond)} | ${JSON.stringify(row.statuses)} |`,
+  );
 console.log(`\nbuilds: ${[...new Set(rows.map((row) => `${row.transport}: ${row.build}`))].join('; ')}`);

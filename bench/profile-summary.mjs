@@ -51,9 +51,14 @@ export function summarizeProfile(profile, { from = -Infinity, to = Infinity, top
   const lines = [];
   lines.push(`Sampled ${(total / 1e6).toFixed(2)} s of the window; busy (not idle) ${pct(busy)} %.`, '');
   lines.push('| area (self time) | % of samples | % of busy |', '|---|---:|---:|');
-  for (const [area, v] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, 16)) lines.push(`| ${area} | ${pct(v)} | ${area === '(idle)' ? '–' : ((100 * v) / busy).toFixed(1)} |`);
+  for (const [area, v] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, 16))
+    lines.push(`| ${area} | ${pct(v)} | ${area === '(idle)' ? '–' : ((100 * v) / busy).toFixed(1)} |`);
   lines.push('', '| function (self time) | % of busy |', '|---|---:|');
-  for (const [key, v] of [...self].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`| ${key} | ${((100 * v) / busy).toFixed(1)} |`);
+  for (const [key, v] of [...self]
+    .filter(([k]) => k !== '(idle)')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    lines.push(`| ${key} | ${((100 * v) / busy).toFixed(1)} |`);
   lines.push('', '| function (inclusive time) | % of busy |', '|---|---:|');
   for (const [key, v] of [...inclusive]
     .filter(([k]) => !['(root)', '(idle)', '(program)', '(garbage collector)'].includes(k))

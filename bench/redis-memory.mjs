@@ -8,17 +8,33 @@ import WebSocket from 'ws';
 import { GATEWAY_MAIN, loadIoredis } from './lib/common.mjs';
 
 const clients = Number(process.argv[process.argv.indexOf('--clients') + 1] || 10_000) || 10_000;
-const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 const children = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-const waitLine = (child, pattern, ms) => new Promise((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`timeout waiting for ${pattern}`)), ms);
-  let seen = '';
-  child.stdout.on('data', (d) => { seen += d; const m = seen.match(pattern); if (m) { clearTimeout(timer); resolve(m); } });
-});
+const waitLine = (child, pattern, ms) =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${pattern}`)), ms);
+    let seen = '';
+    child.stdout.on('data', (d) => {
+      seen += d;
+      const m = seen.match(pattern);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+  });
 
 const redisPort = await freePort();
-const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 children.push(redis);
 await waitLine(redis, /Ready to accept connections/, 10_000);
 const Redis = loadIoredis();
@@ -28,7 +44,15 @@ const used = async () => Number((await probe.info('memory')).match(/used_memory:
 const API_KEY = 'bench-memory-key-0123456789';
 const gwPort = await freePort();
 const gateway = spawn(process.execPath, [GATEWAY_MAIN], {
-  env: { ...process.env, CG_PORT: String(gwPort), CG_HOST: '127.0.0.1', CG_REDIS_URL: `redis://127.0.0.1:${redisPort}`, CG_API_KEYS: API_KEY, CG_NODE_ID: 'mem', CG_CONNECTS_PER_SECOND_PER_IP: '1000000' },
+  env: {
+    ...process.env,
+    CG_PORT: String(gwPort),
+    CG_HOST: '127.0.0.1',
+    CG_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    CG_API_KEYS: API_KEY,
+    CG_NODE_ID: 'mem',
+    CG_CONNECTS_PER_SECOND_PER_IP: '1000000',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 children.push(gateway);
@@ -52,13 +76,18 @@ const afterCreate = await used();
 
 const sockets = [];
 for (let i = 0; i < tokens.length; i += 200) {
-  await Promise.all(tokens.slice(i, i + 200).map((token) => new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${gwPort}/v1/socket`);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', token })));
-    ws.on('message', () => resolve());
-    ws.on('error', reject);
-    sockets.push(ws);
-  })));
+  await Promise.all(
+    tokens.slice(i, i + 200).map(
+      (token) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${gwPort}/v1/socket`);
+          ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', token })));
+          ws.on('message', () => resolve());
+          ws.on('error', reject);
+          sockets.push(ws);
+        }),
+    ),
+  );
 }
 const afterConnect = await used();
 const perClient = (bytes) => Math.round(bytes / clients);

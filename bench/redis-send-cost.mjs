@@ -11,10 +11,21 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { GATEWAY_DIR, loadIoredis } from './lib/common.mjs';
 
-const { values: opt } = parseArgs({ options: { clients: { type: 'string', default: '1000' }, messages: { type: 'string', default: '20000' }, batches: { type: 'string', default: '1,4,16,100' }, keys: { type: 'boolean', default: false } } });
+const { values: opt } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000' },
+    messages: { type: 'string', default: '20000' },
+    batches: { type: 'string', default: '1,4,16,100' },
+    keys: { type: 'boolean', default: false },
+  },
+});
 const CLIENTS = Math.min(100_000, Math.max(2, Number(opt.clients) || 1000));
 const MESSAGES = Math.min(1_000_000, Math.max(100, Number(opt.messages) || 20_000));
-const BATCHES = opt.batches.split(',').map(Number).filter((n) => n >= 1 && n <= 1000).slice(0, 8);
+const BATCHES = opt.batches
+  .split(',')
+  .map(Number)
+  .filter((n) => n >= 1 && n <= 1000)
+  .slice(0, 8);
 
 const { RedisChannelStore } = await import(`${GATEWAY_DIR}/dist/channels/channel-store-redis.js`);
 const { redisKeys } = await import(`${GATEWAY_DIR}/node_modules/@channel-gateway/protocol/dist/esm/index.js`);
@@ -45,7 +56,11 @@ const now = Date.now();
 const ids = Array.from({ length: CLIENTS }, (_, i) => `c${i}`);
 const generations = await Promise.all(ids.map((id) => store.open(id, now + 3_600_000, now)));
 // Half of the clients are owned by node-a (subscribed above), as a socket would make them.
-await Promise.all(ids.slice(0, CLIENTS / 2).map((clientId, i) => store.attach({ clientId, generation: generations[i], owner: { nodeId: 'node-a', connectionId: `k${i}` }, now })));
+await Promise.all(
+  ids
+    .slice(0, CLIENTS / 2)
+    .map((clientId, i) => store.attach({ clientId, generation: generations[i], owner: { nodeId: 'node-a', connectionId: `k${i}` }, now })),
+);
 
 const cpuUs = async () => {
   const info = await redis.info('cpu');
@@ -79,7 +94,9 @@ for (const batch of BATCHES) {
   const usPerMessage = ((await cpuUs()) - before) / MESSAGES;
   rows.push({ batch, usPerMessage, messagesPerSecond: MESSAGES / seconds });
 }
-console.log(`Redis CPU per message of sendMany (${CLIENTS} channels, half owned by a subscribed node, 200-byte messages, ${MESSAGES} messages a batch size${opt.keys ? ', each with an idempotency key' : ''})`);
+console.log(
+  `Redis CPU per message of sendMany (${CLIENTS} channels, half owned by a subscribed node, 200-byte messages, ${MESSAGES} messages a batch size${opt.keys ? ', each with an idempotency key' : ''})`,
+);
 console.log('| messages per call | Redis CPU µs/msg | msg/s (one client, 8 calls in flight) |\n|---:|---:|---:|');
 for (const row of rows) console.log(`| ${row.batch} | ${row.usPerMessage.toFixed(1)} | ${Math.round(row.messagesPerSecond)} |`);
 console.log(`(publishes received by the subscriber: ${published})`);

@@ -73,7 +73,12 @@ const { values: opt } = parseArgs({
 });
 
 if (opt.help) {
-  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 11).join('\n') + '\n');
+  process.stdout.write(
+    readFileSync(new URL(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 11)
+      .join('\n') + '\n',
+  );
   process.exit(0);
 }
 
@@ -123,7 +128,13 @@ const DEFAULT_SWEEP_RATES = {
   'stream-batch': [5000, 10000, 15000, 20000, 30000, 40000, 50000, 60000],
   sdk: [2500, 5000, 10000, 15000, 20000, 30000, 40000],
 };
-const SWEEP_RATES = opt['sweep-rates'] ? opt['sweep-rates'].split(',').map(Number).filter((r) => r > 0).slice(0, MAX_SWEEP_STEPS) : undefined;
+const SWEEP_RATES = opt['sweep-rates']
+  ? opt['sweep-rates']
+      .split(',')
+      .map(Number)
+      .filter((r) => r > 0)
+      .slice(0, MAX_SWEEP_STEPS)
+  : undefined;
 const P99_LIMIT_MS = 100;
 
 const HOST = '127.0.0.1';
@@ -145,7 +156,10 @@ function num(name, min, max) {
   return value;
 }
 function list(text, allowed) {
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) if (!allowed.includes(item)) die(`unknown mode ${item} (allowed: ${allowed.join(', ')}, all)`);
   return items;
 }
@@ -310,10 +324,17 @@ function cpuDelta(a, b) {
     const totalTicks = b.machine.total - a.machine.total;
     const busyPercent = (100 * cores * (b.machine.busy - a.machine.busy)) / totalTicks;
     const ours = (100 * sum(Object.values(us))) / 1e6 / seconds;
-    machine = { busyPercent, stealPercent: (100 * cores * (b.machine.steal - a.machine.steal)) / totalTicks, oursPercent: ours, othersPercent: Math.max(0, busyPercent - ours), cores };
+    machine = {
+      busyPercent,
+      stealPercent: (100 * cores * (b.machine.steal - a.machine.steal)) / totalTicks,
+      oursPercent: ours,
+      othersPercent: Math.max(0, busyPercent - ours),
+      cores,
+    };
   }
   const wakeups = {};
-  for (const key of Object.keys(b.wakeups ?? {})) if (a.wakeups?.[key] !== undefined && b.wakeups[key] !== undefined) wakeups[key] = b.wakeups[key] - a.wakeups[key];
+  for (const key of Object.keys(b.wakeups ?? {}))
+    if (a.wakeups?.[key] !== undefined && b.wakeups[key] !== undefined) wakeups[key] = b.wakeups[key] - a.wakeups[key];
   return { seconds, us, machine, wakeups };
 }
 
@@ -406,7 +427,10 @@ async function waitReady(nodes) {
     const pool = new HttpPool({ host: HOST, port: node.port, maxConnections: 1 });
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const answer = await httpPromise(pool, `GET /readyz HTTP/1.1\r\nHost: ${HOST}:${node.port}\r\n\r\n`).catch((error) => ({ status: 0, body: error.message }));
+      const answer = await httpPromise(pool, `GET /readyz HTTP/1.1\r\nHost: ${HOST}:${node.port}\r\n\r\n`).catch((error) => ({
+        status: 0,
+        body: error.message,
+      }));
       if (answer.status === 200) break;
       if (Date.now() > deadline) throw new Error(`${node.key} not ready: ${answer.status} ${answer.body}`);
       await sleep(200);
@@ -524,10 +548,16 @@ async function connectClients(kind, nodes, tokens, procs, receivers) {
   for (let i = 0; i < CLIENTS; i++) {
     const node = nodes[i % nodes.length];
     const id = `${ID_PREFIX}${i}`;
-    const url = kind === 'floor' ? `ws://${HOST}:${node.port}/?id=${id}` : kind === 'stream' ? `http://${HOST}:${node.port}/v1/stream` : `ws://${HOST}:${node.port}/v1/socket`;
+    const url =
+      kind === 'floor'
+        ? `ws://${HOST}:${node.port}/?id=${id}`
+        : kind === 'stream'
+          ? `http://${HOST}:${node.port}/v1/stream`
+          : `ws://${HOST}:${node.port}/v1/socket`;
     shares[i % RECEIVERS].push(kind === 'floor' ? { index: i, id, url } : { index: i, id, url, token: tokens[i], stream: kind === 'stream' });
   }
-  const heapOf = async () => Object.fromEntries(await Promise.all(nodes.map(async (node) => [node.key, (await scrapeMetrics(node)).nodejs_heap_size_used_bytes])));
+  const heapOf = async () =>
+    Object.fromEntries(await Promise.all(nodes.map(async (node) => [node.key, (await scrapeMetrics(node)).nodejs_heap_size_used_bytes])));
   if (!opt['no-gc']) await Promise.all(nodes.map(forceGc));
   await sleep(300);
   const heapBefore = await heapOf();
@@ -559,7 +589,8 @@ async function connectClients(kind, nodes, tokens, procs, receivers) {
   const idle = cpuDelta(idleFrom, cpuSnapshot(procs));
   const perNode = nodes.map((node, n) => {
     const count = Math.ceil((CLIENTS - n) / nodes.length);
-    const heapPerConnection = heapAfter[node.key] !== undefined && heapBefore[node.key] !== undefined ? (heapAfter[node.key] - heapBefore[node.key]) / count : undefined;
+    const heapPerConnection =
+      heapAfter[node.key] !== undefined && heapBefore[node.key] !== undefined ? (heapAfter[node.key] - heapBefore[node.key]) / count : undefined;
     return {
       node: node.key,
       before: rssBefore[node.key],
@@ -584,14 +615,14 @@ async function connectClients(kind, nodes, tokens, procs, receivers) {
       rssPerConnection: sum(perNode.map((p) => p.after - p.before)) / Math.max(1, connected),
       rssPerConnectionBeforeGc: sum(perNode.map((p) => p.afterBeforeGc - p.before)) / Math.max(1, connected),
       gcForced: !opt['no-gc'],
-      heapPerConnection: perNode.every((p) => p.heapPerConnection !== undefined) ? sum(perNode.map((p) => p.heapPerConnection * p.connections)) / Math.max(1, connected) : undefined,
+      heapPerConnection: perNode.every((p) => p.heapPerConnection !== undefined)
+        ? sum(perNode.map((p) => p.heapPerConnection * p.connections)) / Math.max(1, connected)
+        : undefined,
       nodeCpuUsPerConnect: nodeCpu / Math.max(1, connected),
       redisCpuUsPerConnect: (cpu.us.redis ?? 0) / Math.max(1, connected),
       receiverCpuPercent: Object.fromEntries(receivers.map((_, r) => [`receiver-${r}`, (100 * (cpu.us[`receiver-${r}`] ?? 0)) / 1e6 / cpu.seconds])),
       nodeCpuPercent: Object.fromEntries(nodes.map((node) => [node.key, (100 * (cpu.us[node.key] ?? 0)) / 1e6 / cpu.seconds])),
-      idleCpuPercent: Object.fromEntries(
-        [...nodes.map((node) => node.key), 'redis'].map((key) => [key, (100 * (idle.us[key] ?? 0)) / 1e6 / idle.seconds]),
-      ),
+      idleCpuPercent: Object.fromEntries([...nodes.map((node) => node.key), 'redis'].map((key) => [key, (100 * (idle.us[key] ?? 0)) / 1e6 / idle.seconds])),
     },
   };
 }
@@ -626,8 +657,7 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
       } else if (message.type === 'window-end') {
         windowEnd = cpuSnapshot(phaseProcs);
         mark('end');
-      }
-      else if (message.type === 'done') resolve(message);
+      } else if (message.type === 'done') resolve(message);
       else if (message.type === 'error') reject(new Error(`sender: ${message.error}`));
     });
     sender.once('exit', (code) => reject(new Error(`sender exited (${code})`)));
@@ -654,8 +684,7 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
   });
   const result = await done;
   sender.send({ cmd: 'exit' });
-  const deliveredInWindow =
-    marks.start && marks.end ? sum((await marks.end).map((m) => m.delivered)) - sum((await marks.start).map((m) => m.delivered)) : NaN;
+  const deliveredInWindow = marks.start && marks.end ? sum((await marks.end).map((m) => m.delivered)) - sum((await marks.start).map((m) => m.delivered)) : NaN;
 
   // Drain: wait until everything sent has arrived, progress stops for a second, or the drain time is up.
   const drainStart = Date.now();
@@ -670,7 +699,15 @@ async function runPhase({ kind, mode, rate, seconds, warmup, nodes, receivers, p
     await sleep(100);
   }
   const reports = await Promise.all(receivers.map((child) => request(child, { cmd: 'report' }, 'report')));
-  const gatewayCounters = counterDelta(countersBefore, await Promise.all(nodes.map(scrapeMetrics)), ['cg_sends_total', 'cg_deliveries_total', 'cg_drops_total', 'cg_redis_errors_total', 'cg_socket_closes_total', 'cg_http_requests_total', 'cg_idempotent_replays_total']);
+  const gatewayCounters = counterDelta(countersBefore, await Promise.all(nodes.map(scrapeMetrics)), [
+    'cg_sends_total',
+    'cg_deliveries_total',
+    'cg_drops_total',
+    'cg_redis_errors_total',
+    'cg_socket_closes_total',
+    'cg_http_requests_total',
+    'cg_idempotent_replays_total',
+  ]);
 
   const latency = new Histogram();
   const latencyWarm = new Histogram();
@@ -836,7 +873,8 @@ async function runAll(redis) {
         cluster.result.phases.push(phase);
       }
     }
-    for (const cluster of Object.values(clusters)) cluster.result.rssAfterSends = Object.fromEntries(cluster.nodes.map((node) => [node.key, procRssBytes(node.pid)]));
+    for (const cluster of Object.values(clusters))
+      cluster.result.rssAfterSends = Object.fromEntries(cluster.nodes.map((node) => [node.key, procRssBytes(node.pid)]));
     for (const mode of SWEEPS) {
       const cluster = clusterOf(mode);
       cluster.result.sweeps.push(await runSweep(cluster.kind, mode, cluster.ctx));
@@ -885,7 +923,9 @@ function environment() {
     commit: `${sh('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])}${dirty && dirty !== 'unknown' ? ' (with uncommitted changes)' : ''}`,
     nproc: sh('nproc', []),
     cpuModel: cpus()[0]?.model ?? 'unknown',
-    memTotal: /MemTotal:\s+(\d+) kB/.exec(meminfo)?.[1] ? `${(Number(/MemTotal:\s+(\d+) kB/.exec(meminfo)[1]) / 1048576).toFixed(1)} GiB` : `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    memTotal: /MemTotal:\s+(\d+) kB/.exec(meminfo)?.[1]
+      ? `${(Number(/MemTotal:\s+(\d+) kB/.exec(meminfo)[1]) / 1048576).toFixed(1)} GiB`
+      : `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: sh('uname', ['-r']),
     openFiles: openFilesLimit(),
     loadavgStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -917,7 +957,8 @@ const median = (values) => {
 function targetRows(floor, gateway) {
   const sweep = (mode) => gateway?.sweeps.find((s) => s.mode === mode);
   const rows = [];
-  const row = (metric, value, floorValue, r, target, pass) => rows.push(`| ${metric} | ${value} | ${floorValue} | ${r} | ${target} | ${pass === undefined ? '–' : pass ? 'yes' : '**no**'} |`);
+  const row = (metric, value, floorValue, r, target, pass) =>
+    rows.push(`| ${metric} | ${value} | ${floorValue} | ${r} | ${target} | ${pass === undefined ? '–' : pass ? 'yes' : '**no**'} |`);
   /** Gateway vs floor for a metric: each repeat's gateway phase against the floor phase of the same repeat; median over repeats. */
   const compare = (mode, metric, pick, target, limit, against = 'floor') => {
     const pairs = (gateway?.phases ?? [])
@@ -928,7 +969,14 @@ function targetRows(floor, gateway) {
     const ratios = pairs.map((pair) => ratio(pair.g, pair.fl));
     const r = median(ratios);
     const each = (values) => (values.length > 1 ? ` (${values.map((v) => f(v)).join(', ')})` : '');
-    row(metric, f(median(pairs.map((p) => p.g))) + each(pairs.map((p) => p.g)), f(median(pairs.map((p) => p.fl))) + each(pairs.map((p) => p.fl)), `${f(r)}×${each(ratios)}`, target, Number.isFinite(r) && limit !== undefined ? r <= limit : undefined);
+    row(
+      metric,
+      f(median(pairs.map((p) => p.g))) + each(pairs.map((p) => p.g)),
+      f(median(pairs.map((p) => p.fl))) + each(pairs.map((p) => p.fl)),
+      `${f(r)}×${each(ratios)}`,
+      target,
+      Number.isFinite(r) && limit !== undefined ? r <= limit : undefined,
+    );
   };
   compare('single', 'single: CPU µs / delivered msg (nodes+Redis)', (p) => p.cpuUsPerMessage?.total, '≤ 2.0×', 2.0);
   compare('single', 'single: CPU µs / delivered msg (nodes only)', (p) => p.cpuUsPerMessage?.nodes, '(≤ 2.0×)', 2.0);
@@ -946,10 +994,33 @@ function targetRows(floor, gateway) {
   }
   const floorSweep = floor?.sweeps.find((s) => s.mode === 'floor');
   const best = (s) => (s ? `${s.highestPassingRate}${s.failedAt ? '' : '+'}` : '–');
-  if (sweep('single')) row('single: highest rate, no loss, p99 < 100 ms (msg/s)', best(sweep('single')), best(floorSweep), '', '≥ 15,000', sweep('single').highestPassingRate >= 15000);
-  if (sweep('batch')) row('batch: highest rate, no loss, p99 < 100 ms (msg/s)', best(sweep('batch')), best(floorSweep), '', '≥ 30,000', sweep('batch').highestPassingRate >= 30000);
+  if (sweep('single'))
+    row(
+      'single: highest rate, no loss, p99 < 100 ms (msg/s)',
+      best(sweep('single')),
+      best(floorSweep),
+      '',
+      '≥ 15,000',
+      sweep('single').highestPassingRate >= 15000,
+    );
+  if (sweep('batch'))
+    row(
+      'batch: highest rate, no loss, p99 < 100 ms (msg/s)',
+      best(sweep('batch')),
+      best(floorSweep),
+      '',
+      '≥ 30,000',
+      sweep('batch').highestPassingRate >= 30000,
+    );
   if (gateway?.connect) {
-    row('RSS per idle connection (bytes, gateway nodes)', bytes(gateway.connect.rssPerConnection), floor?.connect ? bytes(floor.connect.rssPerConnection) : '–', `${f(ratio(gateway.connect.rssPerConnection, floor?.connect?.rssPerConnection))}×`, '≤ 3 KB (3,000 bytes)', gateway.connect.rssPerConnection <= 3000);
+    row(
+      'RSS per idle connection (bytes, gateway nodes)',
+      bytes(gateway.connect.rssPerConnection),
+      floor?.connect ? bytes(floor.connect.rssPerConnection) : '–',
+      `${f(ratio(gateway.connect.rssPerConnection, floor?.connect?.rssPerConnection))}×`,
+      '≤ 3 KB (3,000 bytes)',
+      gateway.connect.rssPerConnection <= 3000,
+    );
     if (floor?.connect) {
       const r = ratio(gateway.connect.perSecond, floor.connect.perSecond);
       row('connects/s (with token checks)', f(gateway.connect.perSecond, 0), f(floor.connect.perSecond, 0), `${f(r)}×`, '≥ 0.7×', r >= 0.7);
@@ -1010,14 +1081,18 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds, str
   md.push('| | |', '|---|---|');
   md.push(`| date | ${env.date} |`);
   md.push(`| machine | ${env.host}: ${env.nproc} CPUs (${env.cpuModel}), ${env.memTotal}, Linux ${env.kernel}, CLK_TCK ${env.clkTck} |`);
-  md.push(`| load average at start / end | ${env.loadavgStart} / ${env.loadavgEnd}${env.quietWait ? `; ${env.quietWait}` : ''} (see "machine busy" below for other work during each window) |`);
+  md.push(
+    `| load average at start / end | ${env.loadavgStart} / ${env.loadavgEnd}${env.quietWait ? `; ${env.quietWait}` : ''} (see "machine busy" below for other work during each window) |`,
+  );
   md.push(`| open files (soft/hard) | ${env.openFiles ? `${env.openFiles.soft} / ${env.openFiles.hard}` : 'unknown'} |`);
   md.push(`| Node | ${env.node} |`);
   md.push(`| Redis | ${env.redis} |`);
   md.push(`| transport | gateway: ${(gateway ?? stream)?.build ?? '–'}; floor (uWS): ${floor?.build ?? '–'} |`);
   md.push(`| ws / ioredis | ${env.ws} / ${env.ioredis} |`);
   md.push(`| gateway commit | ${env.commit} |`);
-  md.push(`| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${NODES} nodes a cluster, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s, sdk options ${JSON.stringify(SDK_OPTIONS)} |`);
+  md.push(
+    `| settings | ${CLIENTS} clients, ${PAYLOAD}-byte messages, rate ${RATE} msg/s, warm-up ${WARMUP} s + measured ${SECONDS} s, batch ${BATCH}/request, ${REPEAT} repeat(s) of the fixed-rate phases, ${NODES} nodes a cluster, ${RECEIVERS} receiver processes, ${HTTP_CONNECTIONS} keep-alive connections/node max, drain ≤ ${DRAIN_SECONDS} s, sdk options ${JSON.stringify(SDK_OPTIONS)} |`,
+  );
   md.push(`| wall time | ${f(wallSeconds, 0)} s |`, '');
 
   md.push('## Against the targets', '');
@@ -1030,14 +1105,23 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds, str
   }
 
   md.push('## Connecting', '');
-  md.push('| cluster | connected | failed | connects/s | RSS bytes/conn after GC (per node) | before GC | JS heap bytes/conn | node CPU µs/connect | Redis CPU µs/connect | nodes CPU % | receivers CPU % | channel creates/s | idle CPU % (nodes; Redis) | Redis bytes/client |');
+  md.push(
+    '| cluster | connected | failed | connects/s | RSS bytes/conn after GC (per node) | before GC | JS heap bytes/conn | node CPU µs/connect | Redis CPU µs/connect | nodes CPU % | receivers CPU % | channel creates/s | idle CPU % (nodes; Redis) | Redis bytes/client |',
+  );
   md.push('|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|---:|---|---:|');
   for (const c of [floor, gateway, stream].filter(Boolean)) {
     const k = c.connect;
     if (!k) continue;
     md.push(
       `| ${c.kind} | ${k.connected} | ${k.failed} | ${f(k.perSecond, 0)} | ${bytes(k.rssPerConnection)} (${k.rss.map((r) => bytes(r.bytesPerConnection)).join(', ')}) | ${bytes(k.rssPerConnectionBeforeGc)} | ${bytes(k.heapPerConnection)} | ${f(k.nodeCpuUsPerConnect, 1)} | ${f(k.redisCpuUsPerConnect, 1)} | ` +
-        `${Object.values(k.nodeCpuPercent).map((v) => f(v, 0)).join(' + ')} | ${Object.values(k.receiverCpuPercent).map((v) => f(v, 0)).join(' + ')} | ${c.channels ? f(c.channels.perSecond, 0) : '–'} | ${Object.entries(k.idleCpuPercent).filter(([key]) => key !== 'redis').map(([, v]) => f(v, 1)).join(' + ')}; ${f(k.idleCpuPercent.redis, 1)} | ${k.redisBytesPerClient === undefined ? '–' : bytes(k.redisBytesPerClient)} |`,
+        `${Object.values(k.nodeCpuPercent)
+          .map((v) => f(v, 0))
+          .join(' + ')} | ${Object.values(k.receiverCpuPercent)
+          .map((v) => f(v, 0))
+          .join(' + ')} | ${c.channels ? f(c.channels.perSecond, 0) : '–'} | ${Object.entries(k.idleCpuPercent)
+          .filter(([key]) => key !== 'redis')
+          .map(([, v]) => f(v, 1))
+          .join(' + ')}; ${f(k.idleCpuPercent.redis, 1)} | ${k.redisBytesPerClient === undefined ? '–' : bytes(k.redisBytesPerClient)} |`,
     );
   }
   md.push('');
@@ -1062,7 +1146,10 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds, str
   const sweeps = [...(floor?.sweeps ?? []), ...(gateway?.sweeps ?? []), ...(stream?.sweeps ?? [])];
   for (const s of sweeps) {
     md.push(`## Rate sweep: ${s.mode} (${SWEEP_WARMUP} s warm-up + ${SWEEP_SECONDS} s per step; pass = no loss, no errors, p99 < ${P99_LIMIT_MS} ms)`, '');
-    md.push(`Highest passing rate: **${s.highestPassingRate} msg/s**${s.failedAt ? ` (failed at ${s.failedAt})` : ' (no step failed: the rate list ran out)'}`, '');
+    md.push(
+      `Highest passing rate: **${s.highestPassingRate} msg/s**${s.failedAt ? ` (failed at ${s.failedAt})` : ' (no step failed: the rate list ran out)'}`,
+      '',
+    );
     md.push(...phaseTable(s.steps), '');
   }
 
@@ -1072,11 +1159,21 @@ function renderMarkdown(env, command, floor, gateway, profiles, wallSeconds, str
   }
 
   md.push('## Notes', '');
-  md.push('- CPU is utime+stime from /proc/<pid>/stat over the measured window; "per delivered message" divides by the messages delivered during that window (equal to the rate when the system keeps up; lower when a backlog forms, see delivered/s).');
-  md.push('- Latency: receive time − send time (CLOCK_MONOTONIC, same machine), for messages sent in the measured window. The sender is open-loop: it issues on schedule whatever the answers; "sender lag" is how late it issued (a saturated generator shows here and in its CPU %). ⚠gen marks a phase where a generator process was above 90 % of a core or lagged > 10 ms at p99.');
-  md.push('- The floor: two bare uWS.js nodes (bench/floor-node.mjs), each SUBSCRIBEd to its own Redis channel; the sender PUBLISHes `<clientId>\\n<payload>` to the owner (no HTTP, no lookup, no auth, no buffer).');
-  md.push('- floor-http (when run): the same floor nodes also answer the single-send HTTP request by PUBLISHing to the owner (the floor plus one HTTP hop per message; still no auth, no lookup, no buffer). It separates the cost of HTTP from the gateway\'s own.');
-  md.push('- RSS per connection: VmRSS of the nodes after connecting, 2 s of idling and a forced full GC (HeapProfiler.collectGarbage through the inspector; --no-gc skips it), minus the same before connecting (after channel creation), divided by connections. "before GC" is the same without the forced collection.');
+  md.push(
+    '- CPU is utime+stime from /proc/<pid>/stat over the measured window; "per delivered message" divides by the messages delivered during that window (equal to the rate when the system keeps up; lower when a backlog forms, see delivered/s).',
+  );
+  md.push(
+    '- Latency: receive time − send time (CLOCK_MONOTONIC, same machine), for messages sent in the measured window. The sender is open-loop: it issues on schedule whatever the answers; "sender lag" is how late it issued (a saturated generator shows here and in its CPU %). ⚠gen marks a phase where a generator process was above 90 % of a core or lagged > 10 ms at p99.',
+  );
+  md.push(
+    '- The floor: two bare uWS.js nodes (bench/floor-node.mjs), each SUBSCRIBEd to its own Redis channel; the sender PUBLISHes `<clientId>\\n<payload>` to the owner (no HTTP, no lookup, no auth, no buffer).',
+  );
+  md.push(
+    "- floor-http (when run): the same floor nodes also answer the single-send HTTP request by PUBLISHing to the owner (the floor plus one HTTP hop per message; still no auth, no lookup, no buffer). It separates the cost of HTTP from the gateway's own.",
+  );
+  md.push(
+    '- RSS per connection: VmRSS of the nodes after connecting, 2 s of idling and a forced full GC (HeapProfiler.collectGarbage through the inspector; --no-gc skips it), minus the same before connecting (after channel creation), divided by connections. "before GC" is the same without the forced collection.',
+  );
   md.push('');
   return md.join('\n');
 }
@@ -1116,7 +1213,9 @@ async function main() {
   const clusters = new Set([...MODES, ...SWEEPS].map(clusterKindOf)).size;
   const perProcess = Math.max(Math.ceil((CLIENTS * clusters) / RECEIVERS), Math.ceil(CLIENTS / NODES)) + 1000;
   if (limit && limit.soft !== 'unlimited' && Number(limit.soft) < perProcess) {
-    die(`ulimit -n is ${limit.soft}; a process here may hold ~${perProcess} sockets: raise it (ulimit -n ${Math.min(65536, Number(limit.hard) || 65536)}) or use more --receivers`);
+    die(
+      `ulimit -n is ${limit.soft}; a process here may hold ~${perProcess} sockets: raise it (ulimit -n ${Math.min(65536, Number(limit.hard) || 65536)}) or use more --receivers`,
+    );
   }
   const env = environment();
   const command = `node ${relative(REPO_ROOT, process.argv[1])} ${process.argv.slice(2).join(' ')}`;
@@ -1139,12 +1238,16 @@ async function main() {
 
   let profiles = [];
   if (opt.profile && gateway && existsSync(PROFILE_DIR)) {
-    const windows = [...gateway.phases, ...gateway.sweeps.flatMap((s) => s.steps)].filter((p) => p.windowUs).map((p) => ({ label: `${p.mode} @ ${p.rate}`, phase: p.phase, from: p.windowUs[0], to: p.windowUs[1] }));
+    const windows = [...gateway.phases, ...gateway.sweeps.flatMap((s) => s.steps)]
+      .filter((p) => p.windowUs)
+      .map((p) => ({ label: `${p.mode} @ ${p.rate}`, phase: p.phase, from: p.windowUs[0], to: p.windowUs[1] }));
     for (const file of readdirSync(PROFILE_DIR).filter((name) => name.endsWith('.cpuprofile'))) {
       const profile = JSON.parse(readFileSync(join(PROFILE_DIR, file), 'utf8'));
       // A sender's profile covers its own phase only.
       const own = /^sender-(\d+)-/.exec(file);
-      for (const window of windows) if (!own || window.phase === Number(own[1])) profiles.push(`### ${file} — ${window.label}\n\n${summarizeProfile(profile, { from: window.from, to: window.to, top: 25 })}`);
+      for (const window of windows)
+        if (!own || window.phase === Number(own[1]))
+          profiles.push(`### ${file} — ${window.label}\n\n${summarizeProfile(profile, { from: window.from, to: window.to, top: 25 })}`);
     }
     log(`profiles: ${PROFILE_DIR}`);
   }
@@ -1152,7 +1255,13 @@ async function main() {
   const wallSeconds = (Date.now() - started) / 1000;
   const markdown = renderMarkdown(env, command, floor, gateway, profiles, wallSeconds, stream);
   mkdirSync(dirname(OUT), { recursive: true });
-  writeFileSync(OUT, markdown + '\n<details><summary>raw results (JSON)</summary>\n\n```json\n' + JSON.stringify({ env, command, floor, gateway, stream }, null, 1) + '\n```\n</details>\n');
+  writeFileSync(
+    OUT,
+    markdown +
+      '\n<details><summary>raw results (JSON)</summary>\n\n```json\n' +
+      JSON.stringify({ env, command, floor, gateway, stream }, null, 1) +
+      '\n```\n</details>\n',
+  );
   log(`results: ${relative(process.cwd(), OUT)} (${f(wallSeconds, 0)} s)`);
   process.stdout.write(markdown.split('## Notes')[0]);
 }

@@ -83,7 +83,9 @@ async function run(config) {
     };
   } else if (mode === 'sdk') {
     const { ChannelGatewayClient } = await import(new URL('../packages/sdk/dist/esm/index.js', import.meta.url).href);
-    const sdks = config.nodes.map(({ host, port }) => new ChannelGatewayClient({ baseUrl: `http://${host}:${port}`, apiKey: config.apiKey, ...config.sdkOptions }));
+    const sdks = config.nodes.map(
+      ({ host, port }) => new ChannelGatewayClient({ baseUrl: `http://${host}:${port}`, apiKey: config.apiKey, ...config.sdkOptions }),
+    );
     closeTransport = () => undefined;
     let next = 0;
     issue = (unit, measured) => {

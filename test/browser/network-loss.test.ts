@@ -42,10 +42,7 @@ describe('browser client through a network that drops', () => {
     return app;
   }
 
-  const expectedEvents = (messages: string[]) => [
-    { socket: 1, type: 'open' },
-    ...messages.map((data) => ({ socket: 1, type: 'message', arg: { data } })),
-  ];
+  const expectedEvents = (messages: string[]) => [{ socket: 1, type: 'open' }, ...messages.map((data) => ({ socket: 1, type: 'message', arg: { data } }))];
 
   it('messages sent while the network is down arrive once, in order, after the client reconnects by itself', async () => {
     const { clientId, token } = await gateway.createChannel();

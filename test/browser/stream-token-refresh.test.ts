@@ -66,7 +66,11 @@ describe('token refresh over the HTTP stream in the browser (ESM client, getToke
     })();
     // The stream must outlive EXPIRIES tokens. (Under load a refresh may be tried again before its answer
     // arrives, so the tokens issued are not a clock: the time the stream lived is what counts.)
-    await waitFor(() => Date.now() - openedAt > EXPIRIES * LIFETIME_MS, { timeoutMs: (EXPIRIES + 2) * LIFETIME_MS, intervalMs: 100, what: `${EXPIRIES} token lifetimes` });
+    await waitFor(() => Date.now() - openedAt > EXPIRIES * LIFETIME_MS, {
+      timeoutMs: (EXPIRIES + 2) * LIFETIME_MS,
+      intervalMs: 100,
+      what: `${EXPIRIES} token lifetimes`,
+    });
     sending = false;
     await sender;
     expect(unrouted).toEqual([]);

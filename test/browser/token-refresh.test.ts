@@ -66,7 +66,11 @@ describe('token refresh in the browser (ESM client, getToken)', () => {
       }
     })();
     // Every refresh is a token the app issued for getToken; the socket outlives each old token.
-    await waitFor(() => app.tokensIssued - issuedBefore >= EXPIRIES, { timeoutMs: (EXPIRIES + 2) * LIFETIME_MS, intervalMs: 100, what: `${EXPIRIES} refreshes` });
+    await waitFor(() => app.tokensIssued - issuedBefore >= EXPIRIES, {
+      timeoutMs: (EXPIRIES + 2) * LIFETIME_MS,
+      intervalMs: 100,
+      what: `${EXPIRIES} refreshes`,
+    });
     sending = false;
     await sender;
     await waitFor(async () => (await page.messages()).length >= sent.length, { timeoutMs: 10_000, what: 'every message in the page' });
@@ -78,7 +82,9 @@ describe('token refresh in the browser (ESM client, getToken)', () => {
     expect(page.websockets).toHaveLength(1);
     expect(page.pageErrors).toEqual([]);
     expect(livedMs).toBeGreaterThan(EXPIRIES * (LIFETIME_MS - LIFETIME_MS / 10));
-    console.log(`browser token refresh: ${app.tokensIssued - issuedBefore} refreshes of ${LIFETIME_MS} ms tokens, ${sent.length} messages, one WebSocket for ${livedMs} ms`);
+    console.log(
+      `browser token refresh: ${app.tokensIssued - issuedBefore} refreshes of ${LIFETIME_MS} ms tokens, ${sent.length} messages, one WebSocket for ${livedMs} ms`,
+    );
   });
 
   it('when getToken fails (the app is down), retries a few times and ends as today: onerror Token+timed+out., then onclose', { timeout: 30_000 }, async () => {

@@ -76,10 +76,7 @@ describe(`browser client with two gateway processes (${TRANSPORT_A} and ${TRANSP
       expect(await api(b, 'POST', `/v1/channels/${clientId}/messages`, { message })).toEqual({ status: 202, body: { status: 'routed' } });
     }
     const events = await app.waitForEvents(1 + texts.length);
-    expect(events).toEqual([
-      { socket: 1, type: 'open' },
-      ...texts.map((data) => ({ socket: 1, type: 'message', arg: { data } })),
-    ]);
+    expect(events).toEqual([{ socket: 1, type: 'open' }, ...texts.map((data) => ({ socket: 1, type: 'message', arg: { data } }))]);
     expect(JSON.parse((events[2]!.arg as { data: string }).data)).toMatchObject({ type: 'chat', nested: { ok: true } });
     expect(app.pageErrors).toEqual([]);
   });

@@ -43,8 +43,12 @@ describe('idempotent sends through two gateway nodes', () => {
         return [
           sendSingle(a, clientId, message, key).then((answer) => (answer.body as { status: string }).status),
           sendSingle(b, clientId, message, key).then((answer) => (answer.body as { status: string }).status),
-          gatewayApi(a.httpUrl, API_KEY)('POST', '/v1/messages', batchItem).then((answer) => (answer.body as { results: Array<{ status: string }> }).results[0]!.status),
-          gatewayApi(b.httpUrl, API_KEY)('POST', '/v1/messages', batchItem).then((answer) => (answer.body as { results: Array<{ status: string }> }).results[0]!.status),
+          gatewayApi(a.httpUrl, API_KEY)('POST', '/v1/messages', batchItem).then(
+            (answer) => (answer.body as { results: Array<{ status: string }> }).results[0]!.status,
+          ),
+          gatewayApi(b.httpUrl, API_KEY)('POST', '/v1/messages', batchItem).then(
+            (answer) => (answer.body as { results: Array<{ status: string }> }).results[0]!.status,
+          ),
         ];
       }),
     );

@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Channel, type Socket } from '@channel-gateway/client';
-import { gatewayApi, getFreePort, startGatewayProcess, startHaproxy, uniqueKeyPrefix, waitFor, type GatewayHandle, type LoadBalancer } from '../support/index.js';
+import {
+  gatewayApi,
+  getFreePort,
+  startGatewayProcess,
+  startHaproxy,
+  uniqueKeyPrefix,
+  waitFor,
+  type GatewayHandle,
+  type LoadBalancer,
+} from '../support/index.js';
 import { WebhookReceiver } from '../../packages/gateway/test/support/webhook-receiver.js';
 
 const API_KEY = 'rolling-restart-key';

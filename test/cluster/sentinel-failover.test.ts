@@ -5,7 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '@channel-gateway/protocol';
-import { gatewayApi, redisCommand, redisUrlAt as url, startGatewayProcess, startSentinelRedis, uniqueKeyPrefix, waitFor, type GatewayHandle, type SentinelRedis } from '../support/index.js';
+import {
+  gatewayApi,
+  redisCommand,
+  redisUrlAt as url,
+  startGatewayProcess,
+  startSentinelRedis,
+  uniqueKeyPrefix,
+  waitFor,
+  type GatewayHandle,
+  type SentinelRedis,
+} from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 
 const API_KEY = 'sentinel-failover-key';
@@ -57,10 +67,13 @@ describe('Redis through Sentinel', () => {
     await waitFor(async () => (await replicationOffset(replicaPort)) >= written, { timeoutMs: 10_000, what: 'the replica to catch up' });
 
     expect(await redisCommand(url(sentinelPort), 'SENTINEL', 'FAILOVER', masterName)).toBe('OK');
-    await waitFor(async () => ((await redisCommand(url(sentinelPort), 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[])[1] === String(replicaPort), {
-      timeoutMs: 20_000,
-      what: 'the sentinel to name the replica as master',
-    });
+    await waitFor(
+      async () => ((await redisCommand(url(sentinelPort), 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[])[1] === String(replicaPort),
+      {
+        timeoutMs: 20_000,
+        what: 'the sentinel to name the replica as master',
+      },
+    );
     // Until the sentinel has also demoted the old master it still takes writes, which its resync to the new
     // master then drops: the window in which asynchronous replication can lose acknowledged writes
     // (README, "Limits and guarantees"). The test sends after it.
@@ -87,14 +100,19 @@ describe('Redis through Sentinel', () => {
     // Live, or (if the node told the socket to resync when its subscription moved) by resuming.
     let resumed = false;
     for (let round = 0; round < 3 && !socket.messages().includes(accepted); round++) {
-      const outcome = await Promise.race([socket.waitForFrame(() => socket.messages().includes(accepted), 10_000).then(() => 'received'), socket.closed.then(() => 'closed')]);
+      const outcome = await Promise.race([
+        socket.waitForFrame(() => socket.messages().includes(accepted), 10_000).then(() => 'received'),
+        socket.closed.then(() => 'closed'),
+      ]);
       if (outcome === 'closed') {
         socket = await TestSocket.open(gateway.wsUrl, created.body.token, socket.position());
         resumed = true;
       }
     }
     expect(socket.messages()).toContain(accepted);
-    console.log(`sentinel failover: a send was accepted ${acceptedAt - demotedAt} ms after the old master was demoted (attempt ${attempt}); the client ${resumed ? 'resumed' : 'stayed connected'}`);
+    console.log(
+      `sentinel failover: a send was accepted ${acceptedAt - demotedAt} ms after the old master was demoted (attempt ${attempt}); the client ${resumed ? 'resumed' : 'stayed connected'}`,
+    );
     socket.close();
   }, 90_000);
 });

@@ -51,11 +51,7 @@ describe('browser client over the HTTP stream, three nodes behind HAProxy', () =
   beforeAll(async () => {
     for (let i = 0; i < NODES; i++) ports.push(await getFreePort());
     await Promise.all(ports.map((_, i) => startNode(i)));
-    [lb, browser, pages] = await Promise.all([
-      startHaproxy(ports.map((port, i) => ({ name: `node-${i}`, port }))),
-      launchChromium(),
-      PageServer.start(),
-    ]);
+    [lb, browser, pages] = await Promise.all([startHaproxy(ports.map((port, i) => ({ name: `node-${i}`, port }))), launchChromium(), PageServer.start()]);
   });
   beforeEach(async () => {
     // A test that killed a node leaves it for this one to restart.
@@ -78,7 +74,10 @@ describe('browser client over the HTTP stream, three nodes behind HAProxy', () =
     return body;
   }
 
-  async function openApp(token: string, options: { via?: LoadBalancer; init?: string; channelOptions?: AppPageOptions['channelOptions'] } = {}): Promise<AppPage> {
+  async function openApp(
+    token: string,
+    options: { via?: LoadBalancer; init?: string; channelOptions?: AppPageOptions['channelOptions'] } = {},
+  ): Promise<AppPage> {
     context = await browser.newContext();
     if (options.init) await context.addInitScript({ content: options.init });
     const jsapiUrl = `${(options.via ?? lb).httpUrl}/_ah/channel/jsapi`;

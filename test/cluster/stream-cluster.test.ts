@@ -5,7 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, type StreamPosition } from '@channel-gateway/protocol';
-import { gatewayApi, getFreePort, startGatewayProcess, startHaproxy, uniqueKeyPrefix, waitFor, type ApiCall, type GatewayHandle, type LoadBalancer } from '../support/index.js';
+import {
+  gatewayApi,
+  getFreePort,
+  startGatewayProcess,
+  startHaproxy,
+  uniqueKeyPrefix,
+  waitFor,
+  type ApiCall,
+  type GatewayHandle,
+  type LoadBalancer,
+} from '../support/index.js';
 import { TestStream } from '../support/sse-client.js';
 
 const API_KEY = 'stream-cluster-key-0123';
@@ -60,7 +70,8 @@ describe('HTTP streams across three nodes behind HAProxy (no stickiness)', () =>
   const nodes: GatewayHandle[] = [];
   const ports: number[] = [];
   const keyPrefix = uniqueKeyPrefix();
-  const startNode = (index: number) => startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: `node-${index}`, env: { CG_PORT: String(ports[index]), CG_DRAIN_TIMEOUT_MS: '5000' } });
+  const startNode = (index: number) =>
+    startGatewayProcess({ apiKey: API_KEY, keyPrefix, nodeId: `node-${index}`, env: { CG_PORT: String(ports[index]), CG_DRAIN_TIMEOUT_MS: '5000' } });
   const nodeApi = (index: number) => gatewayApi(nodes[index]!.httpUrl, API_KEY);
   /** The API through a node that is up (the balancer is for the streams; its health checks flap under load). */
   const api: ApiCall = (method, path, body) => nodeApi(nodes.findIndex((node) => node.process.exitInfo() === undefined))(method, path, body);
@@ -88,13 +99,16 @@ describe('HTTP streams across three nodes behind HAProxy (no stickiness)', () =>
   });
 
   it('takes streams on any node, delivers sends made through every node, and resumes through another node', async () => {
-    const channels = await Promise.all(Array.from({ length: 6 }, async () => (await api('POST', '/v1/channels', {})).body as { clientId: string; token: string }));
+    const channels = await Promise.all(
+      Array.from({ length: 6 }, async () => (await api('POST', '/v1/channels', {})).body as { clientId: string; token: string }),
+    );
     await waitFor(async () => (await lb.serversUp()).length === 3, { what: 'all three nodes up in HAProxy', timeoutMs: 10_000 });
     const streams = await Promise.all(channels.map((channel) => openThroughLb(channel.token)));
     const holder = async (clientId: string) => (await api('GET', `/v1/channels/${clientId}`)).body.node as string;
     const holders = new Set(await Promise.all(channels.map((channel) => holder(channel.clientId))));
     for (let round = 0; round < 3; round++) {
-      for (const channel of channels) expect((await nodeApi(round)('POST', `/v1/channels/${channel.clientId}/messages`, { message: `via node-${round}` })).body.status).toBe('routed');
+      for (const channel of channels)
+        expect((await nodeApi(round)('POST', `/v1/channels/${channel.clientId}/messages`, { message: `via node-${round}` })).body.status).toBe('routed');
     }
     for (const stream of streams) expect(await stream.waitForMessages(3, 15_000)).toEqual(['via node-0', 'via node-1', 'via node-2']);
 
@@ -115,7 +129,9 @@ describe('HTTP streams across three nodes behind HAProxy (no stickiness)', () =>
   });
 
   it('moves the streams of a draining node to the others with nothing lost or repeated', async () => {
-    const channels = await Promise.all(Array.from({ length: 9 }, async () => (await api('POST', '/v1/channels', {})).body as { clientId: string; token: string }));
+    const channels = await Promise.all(
+      Array.from({ length: 9 }, async () => (await api('POST', '/v1/channels', {})).body as { clientId: string; token: string }),
+    );
     const followers = channels.map((channel) => new StreamFollower(() => lb.httpUrl, channel.token));
     await waitFor(async () => (await Promise.all(channels.map(async (c) => (await api('GET', `/v1/channels/${c.clientId}`)).body.connected))).every(Boolean), {
       what: 'every stream open',

@@ -63,7 +63,9 @@ describe('a takeover on another node', () => {
     expect(second.messages()).toEqual(['after']);
     expect(second.frames.filter((frame) => frame.type === 'gap')).toEqual([]);
     expect(await metric(b, 'cg_handovers_total{result="answered"}')).toBe(1);
-    console.log(`takeover across nodes: open after ${(openedAt - startedAt).toFixed(1)} ms (older node answered); a first socket: ${firstOpenMs.toFixed(1)} ms`);
+    console.log(
+      `takeover across nodes: open after ${(openedAt - startedAt).toFixed(1)} ms (older node answered); a first socket: ${firstOpenMs.toFixed(1)} ms`,
+    );
     second.close();
   });
 });
@@ -88,9 +90,12 @@ describe('a takeover when the older node does not answer', () => {
     const again = await api(b, 'POST', '/v1/channels', { clientId: 'frozen-owner' });
     const opening = TestSocket.open(b.wsUrl, again.body.token);
     // Sent while B waits (or just before its attach): either way it must come once, after what is replayed.
-    await waitFor(async () => (await metric(b, 'cg_connects_total{result="open"}')) === 0 && (await api(b, 'GET', '/v1/channels/frozen-owner')).body.node === 'node-b', {
-      what: 'node B to own the client',
-    });
+    await waitFor(
+      async () => (await metric(b, 'cg_connects_total{result="open"}')) === 0 && (await api(b, 'GET', '/v1/channels/frozen-owner')).body.node === 'node-b',
+      {
+        what: 'node B to own the client',
+      },
+    );
     expect((await api(b, 'POST', '/v1/channels/frozen-owner/messages', { message: 'during' })).status).toBe(202);
     const second = await opening;
     await second.waitForFrame((frame) => frame.type === 'msg' && frame.data === 'during');

@@ -5,7 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, type OpenFrame, type ServerFrame } from '@channel-gateway/protocol';
-import { gatewayApi, setTokenExpiry, shortenToken, startGatewayProcess, uniqueKeyPrefix, waitFor, type ApiAnswer, type GatewayHandle, type TokenRecordLocation } from '../support/index.js';
+import {
+  gatewayApi,
+  setTokenExpiry,
+  shortenToken,
+  startGatewayProcess,
+  uniqueKeyPrefix,
+  waitFor,
+  type ApiAnswer,
+  type GatewayHandle,
+  type TokenRecordLocation,
+} from '../support/index.js';
 import { TestSocket } from '../../packages/gateway/test/support/test-socket.js';
 import { TEST_TRANSPORTS } from '../../packages/gateway/test/support/transports.js';
 import { WebhookReceiver } from '../../packages/gateway/test/support/webhook-receiver.js';
@@ -20,8 +30,17 @@ const api = (node: GatewayHandle, method: string, path: string, body?: unknown) 
 
 /** POST /v1/refresh as a page sends it: text/plain (no preflight), with its Origin, no API key. */
 async function refreshOverHttp(node: GatewayHandle, body: unknown, origin = 'https://app.example') {
-  const response = await fetch(`${node.httpUrl}/v1/refresh`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', origin }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as ApiAnswer['body'], allowOrigin: response.headers.get('access-control-allow-origin'), retryAfter: response.headers.get('retry-after') };
+  const response = await fetch(`${node.httpUrl}/v1/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', origin },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as ApiAnswer['body'],
+    allowOrigin: response.headers.get('access-control-allow-origin'),
+    retryAfter: response.headers.get('retry-after'),
+  };
 }
 
 const isOpen = (socket: TestSocket) => socket.ws.readyState === socket.ws.OPEN;
@@ -76,11 +95,18 @@ describe(`token refresh on two gateway processes (A on ${TRANSPORT_A}, B on ${TR
 
     const second = await channel(b, clientId, 6_000);
     socket.send({ type: 'refresh', token: second.token });
-    expect(await socket.waitForFrame((frame) => frame.type === 'refreshed')).toEqual({ type: 'refreshed', expiresAt: second.expiresAt, serverTime: expect.any(Number) });
+    expect(await socket.waitForFrame((frame) => frame.type === 'refreshed')).toEqual({
+      type: 'refreshed',
+      expiresAt: second.expiresAt,
+      serverTime: expect.any(Number),
+    });
 
     // A message sent well after the first token's expiry still arrives on the same socket.
     const pastFirstExpiry = () => sentAt.findIndex((at) => at > first.expiresAt + EXPIRY_SLACK_MS);
-    await waitFor(() => pastFirstExpiry() >= 0 && socket.messages().length > pastFirstExpiry(), { timeoutMs: 10_000, what: 'a message sent after the first expiry' });
+    await waitFor(() => pastFirstExpiry() >= 0 && socket.messages().length > pastFirstExpiry(), {
+      timeoutMs: 10_000,
+      what: 'a message sent after the first expiry',
+    });
     sending = false;
     await sender;
     const expected = sentAt.map((_, i) => `m${i}`);
@@ -93,7 +119,9 @@ describe(`token refresh on two gateway processes (A on ${TRANSPORT_A}, B on ${TR
     expect(Date.now()).toBeGreaterThanOrEqual(second.expiresAt);
     await app.waitFor(() => app.events(clientId).length === 2, 10_000, 'the disconnected webhook');
     expect(app.events(clientId)).toEqual([`connected ${clientId}`, `disconnected ${clientId}`]);
-    console.log(`token refresh: ${expected.length} messages through a refresh, none lost; socket lived ${second.expiresAt - first.expiresAt} ms past its first token`);
+    console.log(
+      `token refresh: ${expected.length} messages through a refresh, none lost; socket lived ${second.expiresAt - first.expiresAt} ms past its first token`,
+    );
   });
 
   it('refuses a token for another client ID (frame: other_client; HTTP: 409 not_owner) and closes nothing', async () => {
@@ -159,13 +187,20 @@ describe(`token refresh on two gateway processes (A on ${TRANSPORT_A}, B on ${TR
     const second = await channel(a, clientId, 60_000);
     const throughA = await refreshOverHttp(a, { token: second.token, connectionId });
     expect(throughA).toEqual({ status: 200, body: { expiresAt: second.expiresAt }, allowOrigin: 'https://app.example', retryAfter: null });
-    expect(await socket.waitForFrame((frame) => frame.type === 'refreshed')).toEqual({ type: 'refreshed', expiresAt: second.expiresAt, serverTime: expect.any(Number) });
+    expect(await socket.waitForFrame((frame) => frame.type === 'refreshed')).toEqual({
+      type: 'refreshed',
+      expiresAt: second.expiresAt,
+      serverTime: expect.any(Number),
+    });
     const third = await channel(b, clientId, 8_000);
     expect(await refreshOverHttp(b, { token: third.token, connectionId })).toMatchObject({ status: 200, body: { expiresAt: third.expiresAt } });
     await waitFor(() => socket.frames.filter((frame) => frame.type === 'refreshed').length === 2, { what: 'the second refreshed frame' });
 
     // An unknown connection ID is not this client's owner: refused, and the socket is untouched.
-    expect(await refreshOverHttp(a, { token: third.token, connectionId: 'someone.else' })).toMatchObject({ status: 409, body: { error: { code: 'not_owner' } } });
+    expect(await refreshOverHttp(a, { token: third.token, connectionId: 'someone.else' })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'not_owner' } },
+    });
     await waitFor(() => Date.now() > first.expiresAt + EXPIRY_SLACK_MS, { timeoutMs: 5_000, what: 'the first token to be past its expiry' });
     await api(a, 'POST', `/v1/channels/${clientId}/messages`, { message: 'after the first expiry' });
     expect(await socket.waitForMessages(1)).toEqual(['after the first expiry']);

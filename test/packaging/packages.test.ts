@@ -35,10 +35,21 @@ interface Ran {
 /** Runs a command to its end (bounded) and resolves with its output; rejects when it fails, quoting it. */
 async function run(command: string, args: string[], options: { cwd: string; timeoutMs?: number; allowFailure?: boolean }): Promise<Ran> {
   const name = `${command.split('/').pop()} ${args.slice(0, 3).join(' ')}`;
-  const proc = spawnProcess(command, args, { cwd: options.cwd, name, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_prefer_offline: 'true' } });
+  const proc = spawnProcess(command, args, {
+    cwd: options.cwd,
+    name,
+    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_prefer_offline: 'true' },
+  });
   const timeout = setTimeout(() => void proc.stop('SIGKILL'), options.timeoutMs ?? 60_000);
   const exit = await proc.exited.finally(() => clearTimeout(timeout));
-  const ran = { code: exit.code, stdout: proc.stdoutLines().join('\n'), output: proc.lines().map((line) => line.text).join('\n') };
+  const ran = {
+    code: exit.code,
+    stdout: proc.stdoutLines().join('\n'),
+    output: proc
+      .lines()
+      .map((line) => line.text)
+      .join('\n'),
+  };
   if (ran.code !== 0 && !options.allowFailure) throw new Error(`${name} (in ${options.cwd}) exited with ${exit.code ?? exit.signal}:\n${proc.tail(40)}`);
   return ran;
 }
@@ -120,10 +131,14 @@ describe('the gateway package', () => {
     expect(wrong.output).toMatch(/unknown argument/);
 
     // `npx @channel-gateway/gateway` once published; here the tarballs stand in for the registry.
-    const viaNpx = await run('npx', ['--yes', '--prefer-offline', '--package', tarballs.protocol, '--package', tarballs.gateway, '--', 'channel-gateway', '--help'], {
-      cwd: work,
-      timeoutMs: 90_000,
-    });
+    const viaNpx = await run(
+      'npx',
+      ['--yes', '--prefer-offline', '--package', tarballs.protocol, '--package', tarballs.gateway, '--', 'channel-gateway', '--help'],
+      {
+        cwd: work,
+        timeoutMs: 90_000,
+      },
+    );
     expect(viaNpx.stdout).toContain('CG_REDIS_URL');
   }, 120_000);
 });

@@ -16,7 +16,9 @@ describe('HTTP stream through nginx with its default buffering', () => {
   beforeAll(async () => {
     // A heartbeat far apart, so that nothing but the message itself can carry it through.
     node = await startGatewayProcess({ env: { CG_STREAM_HEARTBEAT_SECONDS: '120' } });
-    nginx = await startNginx([node.port], { transform: (shipped) => shipped.replace(/^http\s*\{$/m, (line) => `${line}\n    gzip on;\n    gzip_types text/event-stream;`) });
+    nginx = await startNginx([node.port], {
+      transform: (shipped) => shipped.replace(/^http\s*\{$/m, (line) => `${line}\n    gzip on;\n    gzip_types text/event-stream;`),
+    });
   });
   afterAll(async () => {
     await nginx?.stop();

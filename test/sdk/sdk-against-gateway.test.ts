@@ -210,7 +210,14 @@ describe('sendMessages', () => {
       { clientId, message: 'valid 2' },
     ]);
     expect(results.map((result) => result.status)).toEqual(['routed', 'invalid', 'invalid', 'invalid', 'invalid', 'routed']);
-    expect(results.map((result) => result.error?.field)).toEqual([undefined, 'messages[1].message', 'messages[2].clientId', 'messages[3].clientId', 'messages[4].message', undefined]);
+    expect(results.map((result) => result.error?.field)).toEqual([
+      undefined,
+      'messages[1].message',
+      'messages[2].clientId',
+      'messages[3].clientId',
+      'messages[4].message',
+      undefined,
+    ]);
     for (const result of results.slice(1, 5)) expect(result.error?.code).toBe('invalid_field');
 
     // The envelope itself is still refused as a whole.

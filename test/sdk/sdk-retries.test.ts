@@ -31,7 +31,14 @@ afterEach(() => {
 });
 
 const throughProxy = (batching: boolean) =>
-  new ChannelGatewayClient({ baseUrl: proxy.httpUrl, apiKey: API_KEY, timeoutMs: 2_000, deadlineMs: 15_000, retry: { baseDelayMs: 10, maxDelayMs: 100 }, batching: batching ? {} : false });
+  new ChannelGatewayClient({
+    baseUrl: proxy.httpUrl,
+    apiKey: API_KEY,
+    timeoutMs: 2_000,
+    deadlineMs: 15_000,
+    retry: { baseDelayMs: 10, maxDelayMs: 100 },
+    batching: batching ? {} : false,
+  });
 
 async function replays(): Promise<number> {
   const text = await (await fetch(`${gateway.httpUrl}/metrics`)).text();

@@ -32,7 +32,11 @@ describeSecurity(
           headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
-        return { status: response.status, retryAfter: response.headers['retry-after'] as string | undefined, body: JSON.parse(response.text) as { error?: { code: string } } };
+        return {
+          status: response.status,
+          retryAfter: response.headers['retry-after'] as string | undefined,
+          body: JSON.parse(response.text) as { error?: { code: string } },
+        };
       };
 
       await t.withinMemory(32 * 1_048_576, async () => {

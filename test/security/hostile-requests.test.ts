@@ -16,8 +16,27 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TR
 /** The uWS v20.30 fork's parser closes the connection on methods outside the standard nine (and lower-case ones), unanswered (README). */
 const FORK_UNPARSED_METHODS = new Set(['PROPFIND', 'BREW', 'get']);
 const HOSTS = ['user@evil', '[', '%zz', 'a:99999', 'a b', '', ':', '[::1', 'a/b', 'x'.repeat(2000), 'é.example', '\u0001'];
-const PATHS = ['/%', '/%zz', '/healthz?%zz=%', '//healthz', '/../../etc/passwd', '/v1/channels/%zz/messages', '/v1/channels/%00', '*', '/' + 'a'.repeat(4000), '/v1/channels/%E0%A4%A/messages'];
-const HEADERS = ['Content-Type: \u0000', 'Authorization: Bearer', 'Authorization: Basic %%%', 'Content-Length: abc', 'Origin: null', 'X-Forwarded-For: ::::', 'Cookie: ' + 'c'.repeat(3000)];
+const PATHS = [
+  '/%',
+  '/%zz',
+  '/healthz?%zz=%',
+  '//healthz',
+  '/../../etc/passwd',
+  '/v1/channels/%zz/messages',
+  '/v1/channels/%00',
+  '*',
+  '/' + 'a'.repeat(4000),
+  '/v1/channels/%E0%A4%A/messages',
+];
+const HEADERS = [
+  'Content-Type: \u0000',
+  'Authorization: Bearer',
+  'Authorization: Basic %%%',
+  'Content-Length: abc',
+  'Origin: null',
+  'X-Forwarded-For: ::::',
+  'Cookie: ' + 'c'.repeat(3000),
+];
 
 const ATTACKER = { localAddress: '127.0.0.2' };
 
@@ -43,7 +62,11 @@ describe.each(TEST_TRANSPORTS)('hostile requests (%s transport)', (transport) =>
   const stalled: Array<Promise<void>> = [];
   const expectAnswered = async (text: string, what: string) => {
     if (unparsedByFork(text)) {
-      stalled.push(rawHttp(node.port, text, { ...ATTACKER, timeoutMs: 15_000 }).then(({ closed }) => expect(closed, `${what} on the fork: closed by the idle timeout, not hung`).toBe(true)));
+      stalled.push(
+        rawHttp(node.port, text, { ...ATTACKER, timeoutMs: 15_000 }).then(({ closed }) =>
+          expect(closed, `${what} on the fork: closed by the idle timeout, not hung`).toBe(true),
+        ),
+      );
       return;
     }
     const { answers, raw } = await rawHttp(node.port, text, { ...ATTACKER, head: text.startsWith('HEAD ') });
@@ -66,7 +89,8 @@ describe.each(TEST_TRANSPORTS)('hostile requests (%s transport)', (transport) =>
       if (method === 'GET' || method === 'HEAD') expect(answer?.status).toBe(200);
     }
     for (const host of HOSTS) await expectAnswered(request('GET', '/healthz', host), `Host ${JSON.stringify(host.slice(0, 20))}`);
-    for (const host of HOSTS) await expectAnswered(request('POST', '/v1/channels', host, ['Content-Length: 2']) + '{}', `POST with Host ${JSON.stringify(host.slice(0, 20))}`);
+    for (const host of HOSTS)
+      await expectAnswered(request('POST', '/v1/channels', host, ['Content-Length: 2']) + '{}', `POST with Host ${JSON.stringify(host.slice(0, 20))}`);
     for (const path of PATHS) await expectAnswered(request('GET', path, 'localhost'), `GET ${path.slice(0, 40)}`);
     for (const header of HEADERS) await expectAnswered(request('POST', '/v1/channels', 'localhost', [header]), `header ${header.slice(0, 30)}`);
 

@@ -8,7 +8,11 @@ import fc from 'fast-check';
 import { fuzzRuns, FUZZ_SEED } from '../support/fuzz.js';
 import { describeSecurity } from './support.js';
 
-const segment = fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }), fc.constantFrom('{bob}', 'b64:e2JvYn0', '%', '..', '%2F', 'a/b'));
+const segment = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 30 }),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
+  fc.constantFrom('{bob}', 'b64:e2JvYn0', '%', '..', '%2F', 'a/b'),
+);
 const route = fc.oneof(
   fc.constant('/v1/channels'),
   fc.constant('/v1/messages'),
@@ -18,9 +22,15 @@ const route = fc.oneof(
   fc.constantFrom('/v1/channels/%zz', '/v1/channels/%zz/messages', '/v1/', '/v1/socket', '/healthz', '/readyz', '/metrics', '/nope'),
 );
 const jsonBody = fc.oneof(
-  fc.record({ clientId: fc.oneof(segment, fc.jsonValue({ maxDepth: 2 })), durationMinutes: fc.oneof(fc.integer(), fc.double(), fc.string()) }, { requiredKeys: [] }),
+  fc.record(
+    { clientId: fc.oneof(segment, fc.jsonValue({ maxDepth: 2 })), durationMinutes: fc.oneof(fc.integer(), fc.double(), fc.string()) },
+    { requiredKeys: [] },
+  ),
   fc.record({ message: fc.oneof(fc.string({ maxLength: 100 }), fc.jsonValue({ maxDepth: 2 })) }, { requiredKeys: [] }),
-  fc.record({ messages: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.array(fc.record({ clientId: segment, message: fc.string() }), { maxLength: 4 })) }, { requiredKeys: [] }),
+  fc.record(
+    { messages: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.array(fc.record({ clientId: segment, message: fc.string() }), { maxLength: 4 })) },
+    { requiredKeys: [] },
+  ),
   fc.record({ clientIds: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.array(segment, { maxLength: 4 })) }, { requiredKeys: [] }),
   fc.jsonValue({ maxDepth: 3 }),
 );
@@ -29,7 +39,14 @@ const body = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.constantFrom('', '{', '[]', 'null', '{"message":"a"}{"message":"b"}', '{"__proto__":{"x":1}}', `{"message":"${'x'.repeat(40_000)}"}`),
 );
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', '', 'application/x-www-form-urlencoded', 'application/vnd.api+json');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  '',
+  'application/x-www-form-urlencoded',
+  'application/vnd.api+json',
+);
 const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS');
 
 describeSecurity(

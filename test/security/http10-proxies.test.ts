@@ -35,7 +35,8 @@ describe('HTTP/1.0 behind nginx with its default proxy_http_version (node transp
     const api = gatewayApi(nginx.httpUrl, node.apiKey);
     const clientId = 'behind-default-nginx';
 
-    for (const path of ['/healthz', '/readyz', '/metrics', '/_ah/channel/jsapi', '/openapi.yaml']) expect((await fetch(nginx.httpUrl + path)).status, path).toBe(200);
+    for (const path of ['/healthz', '/readyz', '/metrics', '/_ah/channel/jsapi', '/openapi.yaml'])
+      expect((await fetch(nginx.httpUrl + path)).status, path).toBe(200);
     expect((await api('POST', '/v1/channels', { clientId })).status).toBe(201);
     expect((await api('GET', `/v1/channels/${clientId}`)).body).toMatchObject({ clientId, connected: false });
     expect((await api('POST', `/v1/channels/${clientId}/messages`, { message: 'hello' })).body).toEqual({ status: 'queued' });
@@ -58,25 +59,29 @@ describe.each(TEST_TRANSPORTS)("HAProxy's default HTTP/1.0 health check (%s tran
     await node?.stop();
   });
 
-  it(transport === 'node' ? 'marks the node up and serves through it' : 'never marks a uWS node up; the HTTP/1.1 check does', async () => {
-    node = await startGatewayProcess({ redisUrl: null, transport });
-    const fork = /uws-js-unofficial/.test(String(node.logEntries().find((entry) => entry.msg === 'listening')?.build));
-    const http10 = await startHaproxy([{ name: 'gw', port: node.port }], { check: HTTP10_CHECK });
-    stops.push(() => http10.stop());
-    if (transport === 'node') {
-      // A server counts as up before its first check: the check's own result is what tells.
-      await waitFor(async () => (await http10.checkStatus()).includes('L7OK'), { timeoutMs: 10_000, what: 'HAProxy to pass its HTTP/1.0 check' });
-      expect(await http10.serversUp()).toEqual(['gw']);
-      expect((await fetch(http10.httpUrl + '/healthz')).status).toBe(200);
-      expect((await gatewayApi(http10.httpUrl, node.apiKey)('POST', '/v1/channels', { clientId: 'behind-haproxy' })).status).toBe(201);
-      return;
-    }
-    const failed = fork ? 'L7TOUT' : 'L7STS';
-    await waitFor(async () => (await http10.checkStatus()).includes(failed), { timeoutMs: 10_000, what: `HAProxy's HTTP/1.0 check to fail with ${failed}` });
-    expect(await http10.serversUp()).toEqual([]);
-    const http11 = await startHaproxy([{ name: 'gw', port: node.port }], { check: HTTP11_CHECK });
-    stops.push(() => http11.stop());
-    await waitFor(async () => (await http11.checkStatus()).includes('L7OK'), { timeoutMs: 10_000, what: 'HAProxy to pass the HTTP/1.1 check' });
-    expect(await http11.serversUp()).toEqual(['gw']);
-  }, 30_000);
+  it(
+    transport === 'node' ? 'marks the node up and serves through it' : 'never marks a uWS node up; the HTTP/1.1 check does',
+    async () => {
+      node = await startGatewayProcess({ redisUrl: null, transport });
+      const fork = /uws-js-unofficial/.test(String(node.logEntries().find((entry) => entry.msg === 'listening')?.build));
+      const http10 = await startHaproxy([{ name: 'gw', port: node.port }], { check: HTTP10_CHECK });
+      stops.push(() => http10.stop());
+      if (transport === 'node') {
+        // A server counts as up before its first check: the check's own result is what tells.
+        await waitFor(async () => (await http10.checkStatus()).includes('L7OK'), { timeoutMs: 10_000, what: 'HAProxy to pass its HTTP/1.0 check' });
+        expect(await http10.serversUp()).toEqual(['gw']);
+        expect((await fetch(http10.httpUrl + '/healthz')).status).toBe(200);
+        expect((await gatewayApi(http10.httpUrl, node.apiKey)('POST', '/v1/channels', { clientId: 'behind-haproxy' })).status).toBe(201);
+        return;
+      }
+      const failed = fork ? 'L7TOUT' : 'L7STS';
+      await waitFor(async () => (await http10.checkStatus()).includes(failed), { timeoutMs: 10_000, what: `HAProxy's HTTP/1.0 check to fail with ${failed}` });
+      expect(await http10.serversUp()).toEqual([]);
+      const http11 = await startHaproxy([{ name: 'gw', port: node.port }], { check: HTTP11_CHECK });
+      stops.push(() => http11.stop());
+      await waitFor(async () => (await http11.checkStatus()).includes('L7OK'), { timeoutMs: 10_000, what: 'HAProxy to pass the HTTP/1.1 check' });
+      expect(await http11.serversUp()).toEqual(['gw']);
+    },
+    30_000,
+  );
 });

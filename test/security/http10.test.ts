@@ -61,7 +61,10 @@ describe.each(TEST_TRANSPORTS)('HTTP/1.0 (%s transport)', (transport) => {
     for (const [line, headers, body, status] of all) {
       const exchange = await raw(line, headers, body, 3_000);
       const expected = transport === 'uws' ? 505 : status;
-      expect(exchange.answers.map((answer) => answer.status), `${line}: ${exchange.raw.slice(0, 300)}`).toEqual([expected]);
+      expect(
+        exchange.answers.map((answer) => answer.status),
+        `${line}: ${exchange.raw.slice(0, 300)}`,
+      ).toEqual([expected]);
       expect(exchange.answers[0]!.headers.connection?.toLowerCase(), line).toBe('close');
       expect(exchange.closed, `${line}: the connection is closed after the answer`).toBe(true);
     }

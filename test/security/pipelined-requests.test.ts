@@ -11,7 +11,16 @@ import { gatewayApi, startGatewayProcess, type GatewayHandle } from '../support/
 import { rawHttp } from '../support/raw-http.js';
 
 const send = (apiKey: string, path: string, body: string, close = false) =>
-  [`POST ${path} HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${apiKey}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, ...(close ? ['Connection: close'] : []), '', body].join('\r\n');
+  [
+    `POST ${path} HTTP/1.1`,
+    'Host: localhost',
+    `Authorization: Bearer ${apiKey}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...(close ? ['Connection: close'] : []),
+    '',
+    body,
+  ].join('\r\n');
 
 describe.each(TEST_TRANSPORTS)('pipelined requests (%s transport)', (transport) => {
   let node: GatewayHandle;

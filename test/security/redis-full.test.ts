@@ -29,8 +29,10 @@ describeSecurity(
       const { clientId, token } = await t.createChannel();
       const socket = await TestSocket.open(t.wsUrl, token);
       const auth = { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' };
-      const send = () => fetch(`${t.httpUrl}/v1/channels/${clientId}/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'no room' }) });
-      const batch = () => fetch(`${t.httpUrl}/v1/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ messages: [{ clientId, message: 'no room' }] }) });
+      const send = () =>
+        fetch(`${t.httpUrl}/v1/channels/${clientId}/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'no room' }) });
+      const batch = () =>
+        fetch(`${t.httpUrl}/v1/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ messages: [{ clientId, message: 'no room' }] }) });
       const create = () => fetch(`${t.httpUrl}/v1/channels`, { method: 'POST', headers: auth, body: '{}' });
 
       // A tiny maxmemory: whatever Redis holds is already over it, so every write is refused with OOM.

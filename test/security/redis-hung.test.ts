@@ -37,7 +37,8 @@ describeSecurity(
       const { clientId, token } = await t.createChannel();
       const socket = await TestSocket.open(t.wsUrl, token);
       const auth = { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' };
-      const send = () => fetch(`${t.httpUrl}/v1/channels/${clientId}/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'while hung' }) });
+      const send = () =>
+        fetch(`${t.httpUrl}/v1/channels/${clientId}/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ message: 'while hung' }) });
       const create = () => fetch(`${t.httpUrl}/v1/channels`, { method: 'POST', headers: auth, body: '{}' });
 
       process.kill(redis.pid!, 'SIGSTOP');
@@ -56,7 +57,10 @@ describeSecurity(
         expect(await refused.closeCode(TIMEOUT_MS + 3_000)).toBe(CloseCode.UNAVAILABLE);
         expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 2_000);
         for (const node of t.nodes) {
-          await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 503, { timeoutMs: 3 * TIMEOUT_MS + 2_000, what: `${node.nodeId} /readyz to fail` });
+          await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 503, {
+            timeoutMs: 3 * TIMEOUT_MS + 2_000,
+            what: `${node.nodeId} /readyz to fail`,
+          });
           const readyz = await (await fetch(`${node.httpUrl}/readyz`)).json();
           expect(readyz).toEqual({ status: 'not_ready', reason: 'redis not answering' });
         }

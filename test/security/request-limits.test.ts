@@ -27,9 +27,21 @@ describe.each(TEST_TRANSPORTS)('request head limits (%s transport)', (transport)
 
   it('refuses a repeated Content-Length with 400, on the native send route and on Hono routes', async () => {
     for (const path of ['/v1/channels', '/v1/channels/someone/messages']) {
-      const twoLengths = [`POST ${path} HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${node.apiKey}`, 'Content-Type: application/json', 'Content-Length: 2', 'Content-Length: 16', '', '{}'].join('\r\n');
+      const twoLengths = [
+        `POST ${path} HTTP/1.1`,
+        'Host: localhost',
+        `Authorization: Bearer ${node.apiKey}`,
+        'Content-Type: application/json',
+        'Content-Length: 2',
+        'Content-Length: 16',
+        '',
+        '{}',
+      ].join('\r\n');
       const { answers, closed } = await rawHttp(node.port, twoLengths, { expectAnswers: 2 });
-      expect(answers.map((answer) => answer.status), path).toEqual([400]);
+      expect(
+        answers.map((answer) => answer.status),
+        path,
+      ).toEqual([400]);
       expect(closed).toBe(true);
     }
   });
@@ -48,7 +60,16 @@ describe.each(TEST_TRANSPORTS)('request head limits (%s transport)', (transport)
   it('serves requests that ask for an h2c upgrade as ordinary ones (Java’s HttpClient asks on every request)', async () => {
     const h2c = ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA'];
     const body = JSON.stringify({ clientId: `h2c-${transport}` });
-    const post = [`POST /v1/channels HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${node.apiKey}`, 'Content-Type: application/json', `Content-Length: ${body.length}`, ...h2c, '', body].join('\r\n');
+    const post = [
+      `POST /v1/channels HTTP/1.1`,
+      'Host: localhost',
+      `Authorization: Bearer ${node.apiKey}`,
+      'Content-Type: application/json',
+      `Content-Length: ${body.length}`,
+      ...h2c,
+      '',
+      body,
+    ].join('\r\n');
     const del = [`DELETE /v1/channels/h2c-${transport} HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${node.apiKey}`, ...h2c, '', ''].join('\r\n');
     const health = ['GET /healthz HTTP/1.1', 'Host: localhost', ...h2c, '', ''].join('\r\n');
     expect((await rawHttp(node.port, health)).answers[0]?.status).toBe(200);

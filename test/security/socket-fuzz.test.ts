@@ -21,7 +21,9 @@ const position = fc.oneof(
 const firstFrame = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
-  fc.record({ type: fc.constantFrom('hello', 'ping', 'msg'), token: fc.string({ maxLength: 80 }), resume: position }, { requiredKeys: ['type'] }).map((value) => JSON.stringify(value)),
+  fc
+    .record({ type: fc.constantFrom('hello', 'ping', 'msg'), token: fc.string({ maxLength: 80 }), resume: position }, { requiredKeys: ['type'] })
+    .map((value) => JSON.stringify(value)),
 );
 
 describeSecurity(

@@ -24,7 +24,15 @@ describe.each(TEST_TRANSPORTS)('unauthenticated bodies (%s transport)', (transpo
     ['PUT', '/v1/no-such-route', ''],
     ['DELETE', '/v1/channels/someone', 'Authorization: Basic eDp5'],
   ])('%s %s without a valid key: 401 before the body, connection closed', async (method, path, auth) => {
-    const head = [`${method} ${path} HTTP/1.1`, 'Host: localhost', 'Content-Type: application/json', `Content-Length: ${FOUR_MIB}`, ...(auth ? [auth] : []), '', ''].join('\r\n');
+    const head = [
+      `${method} ${path} HTTP/1.1`,
+      'Host: localhost',
+      'Content-Type: application/json',
+      `Content-Length: ${FOUR_MIB}`,
+      ...(auth ? [auth] : []),
+      '',
+      '',
+    ].join('\r\n');
     const { answers, closed } = await rawHttp(node.port, head, { timeoutMs: 3_000, expectAnswers: 2 });
     expect(answers.map((answer) => answer.status)).toEqual([401]);
     expect(JSON.parse(answers[0]!.body)).toMatchObject({ error: { code: 'unauthorized' } });

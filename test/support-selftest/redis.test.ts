@@ -14,9 +14,7 @@ function rawPing(url: string): Promise<string> {
     socket.setTimeout(5_000, () => socket.destroy(new Error('no reply within 5 s')));
     socket.once('error', reject);
     socket.once('connect', () => {
-      const auth = password
-        ? `AUTH ${username ? `${decodeURIComponent(username)} ` : ''}${decodeURIComponent(password)}\r\n`
-        : '';
+      const auth = password ? `AUTH ${username ? `${decodeURIComponent(username)} ` : ''}${decodeURIComponent(password)}\r\n` : '';
       socket.write(`${auth}PING\r\n`);
     });
     socket.on('data', (chunk) => {
@@ -41,12 +39,7 @@ describe('shared Redis (global setup)', () => {
   it('runs commands through the dependency-free helper', async () => {
     const url = inject('redisUrl');
     const key = `selftest:${Math.random().toString(36).slice(2)}`;
-    const replies = await redisCommands(url, [
-      ['SET', key, 'héllo', 'PX', '10000'],
-      ['GET', key],
-      ['DEL', key],
-      ['NOSUCHCOMMAND'],
-    ]);
+    const replies = await redisCommands(url, [['SET', key, 'héllo', 'PX', '10000'], ['GET', key], ['DEL', key], ['NOSUCHCOMMAND']]);
     expect(replies.slice(0, 3)).toEqual(['OK', 'héllo', 1]);
     expect(replies[3]).toBeInstanceOf(RedisReplyError);
   });
@@ -81,8 +74,6 @@ describe.skipIf(!findExecutable('redis-server') && !process.env.CI)('startRedis(
   });
 
   it('fails clearly when redis-server cannot be found', async () => {
-    await expect(startRedis({ mode: 'spawned', redisServerPath: 'no-such-redis-server' })).rejects.toThrow(
-      /apt-get install redis-server.*REDIS_URL/s,
-    );
+    await expect(startRedis({ mode: 'spawned', redisServerPath: 'no-such-redis-server' })).rejects.toThrow(/apt-get install redis-server.*REDIS_URL/s);
   });
 });

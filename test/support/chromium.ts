@@ -22,8 +22,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
   const executablePath = options.executablePath ?? chromiumPath();
   if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium not found at ${executablePath}. Install it (\`apt-get install chromium\`) ` +
-        'or set CHROMIUM_PATH to a Chromium/Chrome binary.',
+      `Chromium not found at ${executablePath}. Install it (\`apt-get install chromium\`) ` + 'or set CHROMIUM_PATH to a Chromium/Chrome binary.',
     );
   }
   const { chromium } = await import('playwright-core');

@@ -136,11 +136,9 @@ export async function startGatewayProcess(options: StartGatewayOptions = {}): Pr
   let port: number;
   let transport: string | undefined;
   try {
-    const line = await proc.waitForLine(
-      (text, stream) => stream === 'stdout' && isListening(parseEntry(text)),
-      options.startupTimeoutMs ?? 20_000,
-      { what: 'its "listening" log line' },
-    );
+    const line = await proc.waitForLine((text, stream) => stream === 'stdout' && isListening(parseEntry(text)), options.startupTimeoutMs ?? 20_000, {
+      what: 'its "listening" log line',
+    });
     const listening = parseEntry(line);
     port = listening?.port as number;
     transport = typeof listening?.transport === 'string' ? listening.transport : undefined;

@@ -33,7 +33,10 @@ export interface HaproxyOptions {
   stripUpgrades?: boolean;
 }
 
-export async function startHaproxy(backends: Array<{ name: string; port: number }>, options: HaproxyOptions = {}): Promise<LoadBalancer & { checkStatus(): Promise<string[]> }> {
+export async function startHaproxy(
+  backends: Array<{ name: string; port: number }>,
+  options: HaproxyOptions = {},
+): Promise<LoadBalancer & { checkStatus(): Promise<string[]> }> {
   const haproxy = findExecutable('haproxy');
   if (!haproxy) throw new Error('haproxy is not installed: apt-get install haproxy');
   const [port, statsPort] = [await getFreePort(), await getFreePort()];

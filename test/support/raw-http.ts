@@ -26,7 +26,12 @@ export interface RawExchange {
 export function rawHttp(
   port: number,
   request: string | Buffer,
-  options: { expectAnswers?: number; timeoutMs?: number; head?: boolean; /** Source address, e.g. 127.0.0.2 to be another client. */ localAddress?: string } = {},
+  options: {
+    expectAnswers?: number;
+    timeoutMs?: number;
+    head?: boolean;
+    /** Source address, e.g. 127.0.0.2 to be another client. */ localAddress?: string;
+  } = {},
 ): Promise<RawExchange> {
   const expectAnswers = options.expectAnswers ?? 1;
   return new Promise((resolve) => {

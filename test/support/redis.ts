@@ -168,15 +168,7 @@ async function startSpawned(options: StartRedisOptions): Promise<RedisHandle> {
     const port = options.port ?? (await getFreePort());
     const proc = spawnProcess(
       binary,
-      [
-        '--port', String(port),
-        '--bind', LOOPBACK,
-        '--save', '',
-        '--appendonly', 'no',
-        '--daemonize', 'no',
-        '--dir', dir,
-        ...(options.extraArgs ?? []),
-      ],
+      ['--port', String(port), '--bind', LOOPBACK, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, ...(options.extraArgs ?? [])],
       { name: `redis-server :${port}`, cwd: dir },
     );
     try {
@@ -235,8 +227,7 @@ export async function redisCommands(url: string, commands: readonly (readonly st
   if (db !== '' && db !== '0') setup.push(['SELECT', db]);
   const all = [...setup, ...commands];
 
-  const socket: Socket =
-    parsed.protocol === 'rediss:' ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
+  const socket: Socket = parsed.protocol === 'rediss:' ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
   return new Promise<RespValue[]>((resolve, reject) => {
     let buffer = Buffer.alloc(0);
     const replies: RespValue[] = [];

@@ -23,7 +23,9 @@ export const redisUrlAt = (port: number) => `redis://127.0.0.1:${port}`;
 
 async function startServer(port: number, extra: string[] = []): Promise<SpawnedProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'cg-sentinel-data-'));
-  const server = spawnProcess(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], { name: `redis ${port}` });
+  const server = spawnProcess(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], {
+    name: `redis ${port}`,
+  });
   await server.waitForLine(/Ready to accept connections/, 10_000);
   return server;
 }

@@ -76,7 +76,9 @@ export class TestStream {
       }
     }
     const close = this.frames.at(-1);
-    this.resolveClosed(close?.type === 'close' ? { code: close.code, reason: close.reason } : { code: 1006, reason: ended ? 'ended without a close frame' : 'dropped' });
+    this.resolveClosed(
+      close?.type === 'close' ? { code: close.code, reason: close.reason } : { code: 1006, reason: ended ? 'ended without a close frame' : 'dropped' },
+    );
     this.wake();
   }
 
@@ -132,7 +134,9 @@ export class TestStream {
   /** The close code (the close frame's, or 1006); rejects after `timeoutMs`. */
   async closeCode(timeoutMs = 5_000): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`stream not closed; got ${JSON.stringify(this.frames)}`)), timeoutMs)));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`stream not closed; got ${JSON.stringify(this.frames)}`)), timeoutMs)),
+    );
     try {
       return (await Promise.race([this.closed, timeout])).code;
     } finally {

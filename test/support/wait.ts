@@ -16,10 +16,7 @@ export interface WaitForOptions {
  * that raise no event (a metric value, a Redis key). Errors thrown by the predicate count as "not yet";
  * the last one is quoted if time runs out.
  */
-export async function waitFor<T>(
-  predicate: () => T | Promise<T>,
-  options: WaitForOptions,
-): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
+export async function waitFor<T>(predicate: () => T | Promise<T>, options: WaitForOptions): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const { timeoutMs = 5_000, intervalMs = 50, what } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -56,11 +53,7 @@ function safeJson(value: unknown): string {
  * child processes) and EventTargets. Rejects after `timeoutMs`, or if an EventEmitter emits 'error' first.
  *   const [code, reason] = await nextEvent<[number, Buffer]>(socket, 'close');
  */
-export async function nextEvent<A extends unknown[] = unknown[]>(
-  emitter: EventEmitter | EventTarget,
-  name: string,
-  timeoutMs = 5_000,
-): Promise<A> {
+export async function nextEvent<A extends unknown[] = unknown[]>(emitter: EventEmitter | EventTarget, name: string, timeoutMs = 5_000): Promise<A> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {

@@ -148,9 +148,9 @@ export class Connection implements RefreshLink {
     const link = this.link;
     if (!link || !this.linkOpen) return Promise.resolve({ kind: 'failed' });
     // An acceptance reaches refreshed() through the link's event, also when it comes too late for this answer.
-    return link.refresh(token, this.connectionId).then((answer) =>
-      answer.kind === 'refreshed' && answer.serverTime === undefined ? { ...answer, serverTime: this.gatewayNow() } : answer,
-    );
+    return link
+      .refresh(token, this.connectionId)
+      .then((answer) => (answer.kind === 'refreshed' && answer.serverTime === undefined ? { ...answer, serverTime: this.gatewayNow() } : answer));
   }
 
   /** The gateway's clock now, as the last open frame told it (POST /v1/refresh answers without it). */

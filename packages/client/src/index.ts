@@ -11,11 +11,4 @@ export type { FetchLike } from './stream-link.js';
 export type { WebSocketConstructor, WebSocketLike } from './web-socket.js';
 export { SOCKET_PATH, STREAM_PATH, socketUrlFor, streamUrlFor } from './socket-url.js';
 // So apps can tell why a socket ended without depending on the protocol package themselves.
-export {
-  CloseCode,
-  GAE_INVALID_TOKEN,
-  GAE_TOKEN_TIMED_OUT,
-  describeCloseCode,
-  type CloseCodeInfo,
-  type ReconnectRule,
-} from '@channel-gateway/protocol';
+export { CloseCode, GAE_INVALID_TOKEN, GAE_TOKEN_TIMED_OUT, describeCloseCode, type CloseCodeInfo, type ReconnectRule } from '@channel-gateway/protocol';

@@ -125,9 +125,7 @@ export function resolveSettings(options: ChannelOptions): ConnectionSettings {
     // Wrapped so the timer functions are never called with `this` set to some other object,
     // which browsers reject ("Illegal invocation") for window.setTimeout.
     setTimeout: set ? (callback, ms) => set(callback, ms) : (callback, ms) => globalThis.setTimeout(callback, ms),
-    clearTimeout: clear
-      ? (handle) => clear(handle)
-      : (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
+    clearTimeout: clear ? (handle) => clear(handle) : (handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]),
   };
 }
 

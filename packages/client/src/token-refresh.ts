@@ -92,10 +92,13 @@ export class TokenRefresher {
     this.cancel();
     const round = ++this.round;
     // setTimeout holds 2^31-1 ms at most (~24.8 days); tokens live at most a day.
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = undefined;
-      void this.attempt(round, attempt);
-    }, Math.min(delayMs, 2 ** 31 - 1));
+    this.timer = this.timers.setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.attempt(round, attempt);
+      },
+      Math.min(delayMs, 2 ** 31 - 1),
+    );
   }
 
   private async attempt(round: number, attempt: number): Promise<void> {

@@ -36,11 +36,7 @@ describe('terminal close codes', () => {
 
   it('4002 while connected: onerror {401, "Token+timed+out."} then onclose, no reconnect', async () => {
     const { log, clock } = await closedWith(CloseCode.TOKEN_EXPIRED, { accept: true });
-    expect(log.events).toEqual([
-      { type: 'open' },
-      { type: 'error', code: 401, description: 'Token+timed+out.' },
-      { type: 'close' },
-    ]);
+    expect(log.events).toEqual([{ type: 'open' }, { type: 'error', code: 401, description: 'Token+timed+out.' }, { type: 'close' }]);
     expect(clock.pending).toEqual([]);
   });
 

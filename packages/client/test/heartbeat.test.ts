@@ -83,12 +83,7 @@ describe('heartbeat', () => {
     second.open('e1');
     second.msg(3, 'c');
     await log.untilCount('message', 3);
-    expect(log.events).toEqual([
-      { type: 'open' },
-      { type: 'message', data: 'a' },
-      { type: 'message', data: 'b' },
-      { type: 'message', data: 'c' },
-    ]);
+    expect(log.events).toEqual([{ type: 'open' }, { type: 'message', data: 'a' }, { type: 'message', data: 'b' }, { type: 'message', data: 'c' }]);
     expect(socket.readyState).toBe(Socket.ReadyState.OPEN);
     expect(clients).toHaveLength(2);
     // The new socket has its own heartbeat.

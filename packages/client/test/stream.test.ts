@@ -36,11 +36,7 @@ describe('message stream', () => {
     server.send({ type: 'gap', reason: 'expired', from: 3, to: 5 });
     server.msg(6, 'after gap');
     await log.untilCount('message');
-    expect(log.events).toEqual([
-      { type: 'open' },
-      { type: 'gap', gap: { reason: 'expired', from: 3, to: 5 } },
-      { type: 'message', data: 'after gap' },
-    ]);
+    expect(log.events).toEqual([{ type: 'open' }, { type: 'gap', gap: { reason: 'expired', from: 3, to: 5 } }, { type: 'message', data: 'after gap' }]);
   });
 
   it('warns on the console about a gap when the app has no ongap (GAE apps)', async () => {

@@ -31,7 +31,15 @@ function setup(gateway: ScriptedGateway, options: ChannelOptions = {}) {
   const tokens = new TokenSource();
   const { channel } = channelFor(
     gateway,
-    { heartbeatIntervalMs: 0, backoff: { resetAfterMs: RESET_MS }, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, now: clock.now, getToken: tokens.getToken, ...options },
+    {
+      heartbeatIntervalMs: 0,
+      backoff: { resetAfterMs: RESET_MS },
+      setTimeout: clock.setTimeout,
+      clearTimeout: clock.clearTimeout,
+      now: clock.now,
+      getToken: tokens.getToken,
+      ...options,
+    },
     'first-token',
   );
   const socket = channel.open(log.handlers());
@@ -56,7 +64,7 @@ async function openedUntilRefresh(lifetimeMs: number, options: ChannelOptions = 
 
 /** Polls a condition that no event announces (the client handling a frame), for at most 2 s. */
 async function until(condition: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 2_000; !condition(); ) {
+  for (const deadline = Date.now() + 2_000; !condition();) {
     if (Date.now() > deadline) throw new Error('condition not met within 2 s');
     await new Promise<void>((resolve) => setTimeout(resolve, 5));
   }
@@ -172,6 +180,8 @@ describe('token refresh (getToken)', () => {
   });
 
   it('refuses a getToken that is not a function when the channel is made', () => {
-    expect(() => channelFor({ url: 'ws://127.0.0.1:1/v1/socket' } as ScriptedGateway, { getToken: 'token' as unknown as () => Promise<string> })).toThrow(TypeError);
+    expect(() => channelFor({ url: 'ws://127.0.0.1:1/v1/socket' } as ScriptedGateway, { getToken: 'token' as unknown as () => Promise<string> })).toThrow(
+      TypeError,
+    );
   });
 });

@@ -75,10 +75,7 @@ describe('return from a stream to a WebSocket', () => {
     ws.msg(4, 'd');
     await stream.closed; // the client let go of the stream
     await log.untilCount('message', 4);
-    expect(log.events).toEqual([
-      { type: 'open' },
-      ...['a', 'b', 'c', 'd'].map((data) => ({ type: 'message', data })),
-    ]);
+    expect(log.events).toEqual([{ type: 'open' }, ...['a', 'b', 'c', 'd'].map((data) => ({ type: 'message', data }))]);
     expect(socket.transport).toBe('websocket');
     expect(states.map((change) => change.state)).toEqual(['open']);
     // The WebSocket now has the heartbeat (pings), and no more returns are scheduled.

@@ -12,9 +12,12 @@ const PREFIX = 'CG_';
 const PLACEHOLDER_API_KEYS = new Set(['change-me', 'changeme']);
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
 /** Keys are compared as given; a short one can be guessed. The generated development key is 32 characters. */
 export const MIN_API_KEY_LENGTH = 16;
 const redisUrl = z
@@ -43,9 +46,7 @@ const schema = z.object({
    * Comma-separated Sentinel addresses (host:port). Set: the master named REDIS_SENTINEL_MASTER is found
    * through them and followed across failovers; REDIS_URL then only gives user, password, TLS and db.
    */
-  REDIS_SENTINELS: list
-    .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1))
-    .optional(),
+  REDIS_SENTINELS: list.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port')).min(1)).optional(),
   REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
   /**
    * A Redis command (or a sentinel's) not answered within this is failed: the API answers 503 rather than
@@ -60,9 +61,15 @@ const schema = z.object({
    */
   AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(20),
   /** Unique per node; names the node's pub/sub inbox and its ownership entries. */
-  NODE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64').optional(),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64')
+    .optional(),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
-  KEY_PREFIX: z.string().regex(/^[^{}\s]{0,64}$/, 'at most 64 characters, no braces or spaces').default('cg:'),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[^{}\s]{0,64}$/, 'at most 64 characters, no braces or spaces')
+    .default('cg:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Comma-separated origins allowed to open sockets (e.g. https://app.example). Unset: any origin. */
   ALLOWED_ORIGINS: list.optional(),
@@ -167,7 +174,8 @@ export type GatewayConfig = {
   compression: boolean;
   transport: 'auto' | 'uws' | 'node';
   /** `bodyFormat` absent: urlencoded. */
-  webhooks: { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number; bodyFormat?: WebhookBodyFormat } | undefined;
+  webhooks:
+    { url: string; secret: string; maxAgeMs: number; timeoutMs: number; concurrency: number; maxBacklog: number; bodyFormat?: WebhookBodyFormat } | undefined;
   presence: { graceMs: number; heartbeatIntervalMs: number; nodeTimeoutMs: number };
 };
 
@@ -198,7 +206,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const c = parsed.data;
-  if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET) throw new ConfigError(`invalid configuration: ${PREFIX}WEBHOOK_SECRET: required when ${PREFIX}WEBHOOK_URL is set (webhooks are always signed)`);
+  if (c.WEBHOOK_URL && !c.WEBHOOK_SECRET)
+    throw new ConfigError(`invalid configuration: ${PREFIX}WEBHOOK_SECRET: required when ${PREFIX}WEBHOOK_URL is set (webhooks are always signed)`);
   if (c.NODE_TIMEOUT_MS < c.HEARTBEAT_INTERVAL_MS * 2) {
     throw new ConfigError(`invalid configuration: ${PREFIX}NODE_TIMEOUT_MS: must be at least twice ${PREFIX}HEARTBEAT_INTERVAL_MS`);
   }
@@ -207,7 +216,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const placeholder = c.API_KEYS?.find((key) => PLACEHOLDER_API_KEYS.has(key));
   if (placeholder) {
-    throw new ConfigError(`invalid configuration: ${PREFIX}API_KEYS: "${placeholder}" is the placeholder from the examples; set a secret key, e.g. $(openssl rand -base64 32 | tr -d '=+/')`);
+    throw new ConfigError(
+      `invalid configuration: ${PREFIX}API_KEYS: "${placeholder}" is the placeholder from the examples; set a secret key, e.g. $(openssl rand -base64 32 | tr -d '=+/')`,
+    );
   }
   const apiKeys = c.API_KEYS ?? [];
   const apiKeyGenerated = apiKeys.length === 0;
@@ -227,7 +238,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiKeys,
       apiKeyGenerated,
       authFailuresPerMinute: c.AUTH_FAILURES_PER_MINUTE,
-      nodeId: c.NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`,
+      nodeId:
+        c.NODE_ID ??
+        `${hostname()
+          .replace(/[^A-Za-z0-9._-]/g, '-')
+          .slice(0, 40)}-${randomBytes(4).toString('hex')}`,
       keyPrefix: c.KEY_PREFIX,
       logLevel: c.LOG_LEVEL,
       allowedOrigins: c.ALLOWED_ORIGINS,

@@ -152,7 +152,10 @@ export class GatewayNode {
       await this.stop();
       throw new TransportUnavailableError((error as Error).message);
     }
-    this.logger.info({ port: this.boundPort, host: this.config.host, stores: this.stores.kind, transport: transport.name, build: transport.build, skipped }, 'listening');
+    this.logger.info(
+      { port: this.boundPort, host: this.config.host, stores: this.stores.kind, transport: transport.name, build: transport.build, skipped },
+      'listening',
+    );
     return this.boundPort;
   }
 

@@ -72,7 +72,13 @@ describe.each(TEST_TRANSPORTS)('HTTP API (%s transport)', (transport) => {
   });
 
   it('answers 401 without a valid API key, on every /v1 route', async () => {
-    for (const [method, path] of [['POST', '/v1/channels'], ['POST', '/v1/channels/x/messages'], ['POST', '/v1/messages'], ['GET', '/v1/channels/x'], ['DELETE', '/v1/channels/x']] as const) {
+    for (const [method, path] of [
+      ['POST', '/v1/channels'],
+      ['POST', '/v1/channels/x/messages'],
+      ['POST', '/v1/messages'],
+      ['GET', '/v1/channels/x'],
+      ['DELETE', '/v1/channels/x'],
+    ] as const) {
       const none = await fetch(gateway.httpUrl + path, { method });
       expect(none.status).toBe(401);
       expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');

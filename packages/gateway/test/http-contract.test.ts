@@ -90,7 +90,10 @@ describe.each(TEST_TRANSPORTS)('HTTP contract (%s transport)', (transport) => {
       const encoded = clientId.replaceAll('.', '%2E');
       for (const segment of [encoded, encoded.toLowerCase(), clientId]) {
         // Sent raw: fetch would remove the dot segments itself (WHATWG URL), as curl does without --path-as-is.
-        const { answers } = await rawHttp(Number(new URL(gateway.httpUrl).port), `GET /v1/channels/${segment} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${API_KEY}\r\nConnection: close\r\n\r\n`);
+        const { answers } = await rawHttp(
+          Number(new URL(gateway.httpUrl).port),
+          `GET /v1/channels/${segment} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${API_KEY}\r\nConnection: close\r\n\r\n`,
+        );
         expect(answers[0]?.status, `GET /v1/channels/${segment}`).toBe(200);
         expect(JSON.parse(answers[0]!.body)).toMatchObject({ clientId, connected: false });
       }
@@ -99,7 +102,10 @@ describe.each(TEST_TRANSPORTS)('HTTP contract (%s transport)', (transport) => {
         `POST /v1/channels/${encoded}/messages HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{"message":"x"}`,
       );
       expect(JSON.parse(send.answers[0]!.body)).toEqual({ status: 'queued' });
-      const removed = await rawHttp(Number(new URL(gateway.httpUrl).port), `DELETE /v1/channels/${encoded} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${API_KEY}\r\nConnection: close\r\n\r\n`);
+      const removed = await rawHttp(
+        Number(new URL(gateway.httpUrl).port),
+        `DELETE /v1/channels/${encoded} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${API_KEY}\r\nConnection: close\r\n\r\n`,
+      );
       expect(removed.answers[0]?.status, `DELETE /v1/channels/${encoded}`).toBe(204);
       expect((await gateway.api('POST', '/v1/presence', { clientIds: [clientId] })).body.results[0]).toMatchObject({ clientId, found: false });
     }
@@ -109,7 +115,12 @@ describe.each(TEST_TRANSPORTS)('HTTP contract (%s transport)', (transport) => {
     await gateway.createChannel({ clientId: 'batch-keyed' });
     const { token } = await gateway.createChannel({ clientId: 'batch-keyed' });
     const socket = await TestSocket.open(gateway.wsUrl, token);
-    const batch = { messages: [{ clientId: 'batch-keyed', message: 'one' }, { clientId: 'batch-keyed', message: 'two', idempotencyKey: 'own-key' }] };
+    const batch = {
+      messages: [
+        { clientId: 'batch-keyed', message: 'one' },
+        { clientId: 'batch-keyed', message: 'two', idempotencyKey: 'own-key' },
+      ],
+    };
     const send = (body: unknown, key: string) => gateway.api('POST', '/v1/messages', body, { 'idempotency-key': key });
     expect((await send(batch, 'batch-1')).body.results).toEqual([
       { clientId: 'batch-keyed', status: 'routed' },
@@ -128,6 +139,9 @@ describe.each(TEST_TRANSPORTS)('HTTP contract (%s transport)', (transport) => {
 
   it('a malformed Idempotency-Key header on a batch is a 400 naming it', async () => {
     const response = await gateway.api('POST', '/v1/messages', { messages: [{ clientId: 'x', message: 'm' }] }, { 'idempotency-key': 'x'.repeat(257) });
-    expect(response).toEqual({ status: 400, body: { error: { code: 'invalid_field', message: 'Idempotency-Key must be at most 256 characters', field: 'Idempotency-Key' } } });
+    expect(response).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_field', message: 'Idempotency-Key must be at most 256 characters', field: 'Idempotency-Key' } },
+    });
   });
 });

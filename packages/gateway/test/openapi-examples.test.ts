@@ -106,22 +106,36 @@ describe('docs/openapi.yaml examples are real answers', () => {
       }
     },
     NotOwner: async () => refresh(gateway, { token: (await gateway.createChannel()).token, connectionId: 'a1b2c3.4f' }),
-    OriginRejected: async () => refresh((browserFacing ??= await startTestGateway('memory', BROWSER_FACING)), { token: 'not-a-token', connectionId: 'a1b2c3.4f' }, 'https://elsewhere.example'),
+    OriginRejected: async () =>
+      refresh(
+        (browserFacing ??= await startTestGateway('memory', BROWSER_FACING)),
+        { token: 'not-a-token', connectionId: 'a1b2c3.4f' },
+        'https://elsewhere.example',
+      ),
     // Past its connect rate (1 a second, burst 2) from one address; the first two are answered on their merits.
     RefreshRateLimited: async () => {
       browserFacing ??= await startTestGateway('memory', BROWSER_FACING);
-      for (let attempt = 0; attempt < 2; attempt++) expect((await refresh(browserFacing, { token: 'not-a-token', connectionId: 'a1b2c3.4f' }, ALLOWED)).status).toBe(401);
+      for (let attempt = 0; attempt < 2; attempt++)
+        expect((await refresh(browserFacing, { token: 'not-a-token', connectionId: 'a1b2c3.4f' }, ALLOWED)).status).toBe(401);
       return refresh(browserFacing, { token: 'not-a-token', connectionId: 'a1b2c3.4f' }, ALLOWED);
     },
     // A node whose Redis is gone.
     Unavailable: async () => {
       const port = await getFreePort();
-      redis = spawnProcess(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', mkdtempSync(join(tmpdir(), 'cg-openapi-'))], { name: 'redis-openapi' });
+      redis = spawnProcess(
+        findRedisServer(),
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', mkdtempSync(join(tmpdir(), 'cg-openapi-'))],
+        { name: 'redis-openapi' },
+      );
       await redis.waitForLine(/Ready to accept connections/, 10_000);
       onRedis = await startTestGateway('redis', { redisUrl: `redis://127.0.0.1:${port}` });
       await redis.stop('SIGKILL');
       await waitFor(async () => (await fetch(onRedis!.httpUrl + '/readyz')).status === 503, { what: '/readyz to fail' });
-      return fetch(onRedis.httpUrl + '/v1/channels', { method: 'POST', body: '{}', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } });
+      return fetch(onRedis.httpUrl + '/v1/channels', {
+        method: 'POST',
+        body: '{}',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      });
     },
   };
   const statusOf: Record<string, number> = {
@@ -167,9 +181,12 @@ describe('docs/openapi.yaml examples are real answers', () => {
   it('/readyz: the body of a draining node', async () => {
     // A node's readiness as its /readyz route reports it; a draining node no longer accepts connections,
     // so the route is asked directly (the same Hono route the node serves).
-    const node = new GatewayNode(configWith({ port: 0, host: '127.0.0.1', apiKeys: [API_KEY], apiKeyGenerated: false, nodeId: 'draining-node', logLevel: 'silent' }), {
-      logger: createLogger('silent', 'draining-node'),
-    });
+    const node = new GatewayNode(
+      configWith({ port: 0, host: '127.0.0.1', apiKeys: [API_KEY], apiKeyGenerated: false, nodeId: 'draining-node', logLevel: 'silent' }),
+      {
+        logger: createLogger('silent', 'draining-node'),
+      },
+    );
     await node.drain();
     const response = await opsRoutes(node.metrics, node).request('/readyz');
     expect(response.headers.get('retry-after')).toBe('1');

@@ -23,7 +23,11 @@ afterEach(async () => {
 it('leaves a disconnected event for a node with webhooks when it has none itself', async () => {
   app = await WebhookReceiver.start(SECRET);
   const keyPrefix = `t${randomBytes(6).toString('hex')}:`;
-  const configured = await startTestGateway('redis', { webhooks: { url: app.url, secret: SECRET, maxAgeMs: 60_000, timeoutMs: 2_000, concurrency: 4, maxBacklog: 10_000 }, presence }, keyPrefix);
+  const configured = await startTestGateway(
+    'redis',
+    { webhooks: { url: app.url, secret: SECRET, maxAgeMs: 60_000, timeoutMs: 2_000, concurrency: 4, maxBacklog: 10_000 }, presence },
+    keyPrefix,
+  );
   const unconfigured = await startTestGateway('redis', { webhooks: undefined, presence }, keyPrefix);
   nodes = [configured, unconfigured];
   // The unconfigured node's clock runs ahead, so it sees every pending disconnect fall due first.

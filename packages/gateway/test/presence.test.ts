@@ -40,7 +40,11 @@ describe('presence webhooks', () => {
     socket.close();
     await app.waitFor(() => app.events(marker.clientId).length === 2, 10_000, 'the marker to disconnect');
     // Nodes that drained no longer answer; anything they queued would show in the app's events instead.
-    const metricsOf = (n: TestGateway) => fetch(n.httpUrl + '/metrics').then((r) => r.text(), () => '');
+    const metricsOf = (n: TestGateway) =>
+      fetch(n.httpUrl + '/metrics').then(
+        (r) => r.text(),
+        () => '',
+      );
     const counts = await Promise.all(nodes.map(async (n) => (await metricsOf(n)).match(/cg_presence_events_total\{event="disconnected"\} (\d+)/)?.[1] ?? '0'));
     expect(counts.reduce((sum, count) => sum + Number(count), 0)).toBe(1);
   }
@@ -108,7 +112,9 @@ describe('presence webhooks', () => {
     for (const clientId of clientIds) expect(await node.send(clientId, `hi ${clientId}`)).toBe('routed');
     for (const [index, socket] of sockets.entries()) expect(await socket.waitForMessages(1)).toEqual([`hi ${clientIds[index]}`]);
     const metricsText = () => fetch(node.httpUrl + '/metrics').then((r) => r.text());
-    await waitFor(async () => /cg_webhook_deliveries_total\{event="connected",result="failed"\} [1-9]/.test(await metricsText()), { what: 'timed-out webhook attempts' });
+    await waitFor(async () => /cg_webhook_deliveries_total\{event="connected",result="failed"\} [1-9]/.test(await metricsText()), {
+      what: 'timed-out webhook attempts',
+    });
     await waitFor(async () => /^cg_webhook_backlog [1-9]/m.test(await metricsText()), { what: 'the backlog gauge', timeoutMs: 5_000 });
     expect(app.received).toEqual([]);
     for (const socket of sockets) socket.close();

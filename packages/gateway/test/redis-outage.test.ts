@@ -13,7 +13,11 @@ import { TestSocket } from './support/test-socket.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
 async function startOwnRedis(port: number, dir: string): Promise<SpawnedProcess> {
-  const redis = spawnProcess(findRedisServer(), ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { name: 'redis-outage' });
+  const redis = spawnProcess(
+    findRedisServer(),
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
+    { name: 'redis-outage' },
+  );
   await redis.waitForLine(/Ready to accept connections/, 10_000);
   return redis;
 }
@@ -34,7 +38,9 @@ async function pausedCommand(url: string, nodeId: string): Promise<string | unde
 /** The sum of a metric's series on the node's /metrics (every label set whose line starts with `series`). */
 async function metricOf(gateway: TestGateway, series: string): Promise<number> {
   const lines = (await (await fetch(gateway.httpUrl + '/metrics')).text()).split('\n');
-  return lines.filter((line) => line.startsWith(series + ' ') || line.startsWith(series + '{')).reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return lines
+    .filter((line) => line.startsWith(series + ' ') || line.startsWith(series + '{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
 describe('Redis outage', () => {
@@ -70,7 +76,10 @@ describe('Redis outage', () => {
     redis = await startOwnRedis(port, dir);
     await waitFor(async () => (await fetch(gateway!.httpUrl + '/readyz')).status === 200, { timeoutMs: 15_000, what: '/readyz to recover' });
     // The detach is retried: the client is no longer reported connected, and sends queue for it.
-    await waitFor(async () => (await gateway!.api('GET', `/v1/channels/${clientId}`)).body.connected === false, { timeoutMs: 10_000, what: 'the closed socket to be released' });
+    await waitFor(async () => (await gateway!.api('GET', `/v1/channels/${clientId}`)).body.connected === false, {
+      timeoutMs: 10_000,
+      what: 'the closed socket to be released',
+    });
     await waitFor(async () => (await pending()) === 0, { what: 'no detach left to retry' });
     expect(await gateway.send(clientId, 'after')).toBe('queued');
     const again = await TestSocket.open(gateway.wsUrl, token);
@@ -113,15 +122,24 @@ describe('Redis outage', () => {
       socket.close();
       await waitFor(async () => (await metricOf(gateway!, 'cg_socket_closes_total')) > closes, { intervalMs: 10, what: 'the node to see the socket leave' });
       // Queued behind the attach: once it has run, pause everything, so the release cannot get through.
-      const behind = redisCommands(url, [['SET', 'behind-the-attach', '1'], ['CLIENT', 'PAUSE', '10000', 'ALL']]);
-      await waitFor(async () => (await pausedCommands(url)).some((client) => client.name === '' && client.cmd === 'set'), { intervalMs: 10, what: 'the pipeline to queue' });
+      const behind = redisCommands(url, [
+        ['SET', 'behind-the-attach', '1'],
+        ['CLIENT', 'PAUSE', '10000', 'ALL'],
+      ]);
+      await waitFor(async () => (await pausedCommands(url)).some((client) => client.name === '' && client.cmd === 'set'), {
+        intervalMs: 10,
+        what: 'the pipeline to queue',
+      });
       expect(await redisCommand(url, 'CLIENT', 'UNPAUSE')).toBe('OK');
       expect(await behind).toEqual(['OK', 'OK']);
       clientId = created.clientId;
     }
     // Redis goes away with the release unsent or in flight.
     await redis.stop('SIGKILL');
-    await waitFor(async () => (await metricOf(gateway!, 'cg_detaches_pending')) === 1, { timeoutMs: 10_000, what: 'the failed release to be queued for retry' });
+    await waitFor(async () => (await metricOf(gateway!, 'cg_detaches_pending')) === 1, {
+      timeoutMs: 10_000,
+      what: 'the failed release to be queued for retry',
+    });
 
     redis = await startOwnRedis(port, dir);
     await waitFor(async () => (await metricOf(gateway!, 'cg_detaches_pending')) === 0, { timeoutMs: 15_000, what: 'the release to be retried' });

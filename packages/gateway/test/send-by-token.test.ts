@@ -27,7 +27,13 @@ describe.each(kinds)('send by token (%s stores)', (kind) => {
     ]);
     expect(response).toEqual({
       status: 202,
-      body: { results: [{ clientId, status: 'routed' }, { clientId, status: 'routed' }, { clientId, status: 'routed' }] },
+      body: {
+        results: [
+          { clientId, status: 'routed' },
+          { clientId, status: 'routed' },
+          { clientId, status: 'routed' },
+        ],
+      },
     });
     expect(await socket.waitForMessages(3)).toEqual(['one', 'two', 'three']);
     expect(JSON.stringify(response.body)).not.toContain(token);
@@ -52,7 +58,12 @@ describe.each(kinds)('send by token (%s stores)', (kind) => {
     const long = await gateway.createChannel({ clientId, durationMinutes: 10 });
     gateway.clock.advance(2 * 60_000);
     try {
-      const results = (await batch([{ token: short.token, message: 'old' }, { token: long.token, message: 'new' }])).body.results;
+      const results = (
+        await batch([
+          { token: short.token, message: 'old' },
+          { token: long.token, message: 'new' },
+        ])
+      ).body.results;
       expect(results).toEqual([{ status: 'no_channel' }, { clientId, status: 'queued' }]);
     } finally {
       gateway.clock.advance(-2 * 60_000);
@@ -65,7 +76,12 @@ describe.each(kinds)('send by token (%s stores)', (kind) => {
     expect((await gateway.api('DELETE', `/v1/channels/${clientId}`)).status).toBe(204);
     expect((await batch([{ token: old.token, message: 'gone' }])).body.results).toEqual([{ status: 'no_channel' }]);
     const fresh = await gateway.createChannel({ clientId });
-    const results = (await batch([{ token: old.token, message: 'still gone' }, { token: fresh.token, message: 'new' }])).body.results;
+    const results = (
+      await batch([
+        { token: old.token, message: 'still gone' },
+        { token: fresh.token, message: 'new' },
+      ])
+    ).body.results;
     expect(results).toEqual([{ status: 'no_channel' }, { clientId, status: 'queued' }]);
     const socket = await TestSocket.open(gateway.wsUrl, fresh.token);
     expect(await socket.waitForMessages(1)).toEqual(['new']);
@@ -106,7 +122,11 @@ describe.each(kinds)('send by token (%s stores)', (kind) => {
     tokens.find = (hash) => (calls.find++, find.call(tokens, hash));
     tokens.findMany = (hashes) => (calls.findMany++, findMany.call(tokens, hashes));
     try {
-      const messages = channels.flatMap(({ token, clientId }) => [{ token, message: 'a' }, { clientId, message: 'b' }, { token: `${token}x`, message: 'c' }]);
+      const messages = channels.flatMap(({ token, clientId }) => [
+        { token, message: 'a' },
+        { clientId, message: 'b' },
+        { token: `${token}x`, message: 'c' },
+      ]);
       const results = (await batch(messages)).body.results;
       expect(results).toEqual(channels.flatMap(({ clientId }) => [{ clientId, status: 'queued' }, { clientId, status: 'queued' }, { status: 'no_channel' }]));
       expect(calls).toEqual({ find: 0, findMany: 1 });

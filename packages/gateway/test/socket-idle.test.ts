@@ -30,7 +30,9 @@ function silentSocket(port: number, boundMs: number): Promise<number | 'still op
       resolve(Date.now() - upgradedAt);
     });
     const key = randomBytes(16).toString('base64');
-    socket.write(`GET /v1/socket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET /v1/socket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
   });
 }
 

@@ -38,9 +38,19 @@ describe.each(TEST_TRANSPORTS)('HTTP stream limits (%s transport)', (transport) 
   it('answers CORS for allowed origins and the preflight; a refused origin gets no CORS and ORIGIN_REJECTED', async () => {
     await start({ allowedOrigins: ['https://app.example'] });
     const { token } = await gateway.createChannel();
-    const preflight = await fetch(`${gateway.httpUrl}/v1/stream`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${gateway.httpUrl}/v1/stream`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(204);
-    expect(Object.fromEntries(['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'vary'].map((name) => [name, preflight.headers.get(name)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'vary'].map((name) => [
+          name,
+          preflight.headers.get(name),
+        ]),
+      ),
+    ).toEqual({
       'access-control-allow-origin': 'https://app.example',
       'access-control-allow-methods': 'POST',
       'access-control-allow-headers': 'Content-Type',
@@ -84,9 +94,12 @@ describe.each(TEST_TRANSPORTS)('HTTP stream limits (%s transport)', (transport) 
     expect(over.response.status).toBe(429);
     await expect(TestSocket.connect(gateway.wsUrl)).rejects.toThrow('upgrade refused: 429');
     stream.close();
-    await waitFor(() => TestStream.post(gateway.httpUrl, { type: 'hello', token: channel.token }).then((again) => (again.close(), again.response.status === 200)), {
-      what: 'a slot after the stream left',
-    });
+    await waitFor(
+      () => TestStream.post(gateway.httpUrl, { type: 'hello', token: channel.token }).then((again) => (again.close(), again.response.status === 200)),
+      {
+        what: 'a slot after the stream left',
+      },
+    );
     expect(await metric(gateway, /cg_connects_total\{result="too_many_sockets"\} (\d+)/)).toBe(2);
     socket.close();
     await gateway.stop();
@@ -131,7 +144,10 @@ describe.each(TEST_TRANSPORTS)('HTTP stream limits (%s transport)', (transport) 
       await start();
       const { clientId, token } = await gateway.createChannel();
       const hello = JSON.stringify({ type: 'hello', token });
-      const exchange = rawHttp(gateway.node.port, `POST /v1/stream HTTP/1.0\r\nHost: localhost\r\nContent-Length: ${hello.length}\r\n\r\n${hello}`, { expectAnswers: 2, timeoutMs: 10_000 });
+      const exchange = rawHttp(gateway.node.port, `POST /v1/stream HTTP/1.0\r\nHost: localhost\r\nContent-Length: ${hello.length}\r\n\r\n${hello}`, {
+        expectAnswers: 2,
+        timeoutMs: 10_000,
+      });
       await waitFor(async () => (await gateway.api('GET', `/v1/channels/${clientId}`)).body?.connected, { what: 'the stream to open' });
       await gateway.send(clientId, 'over HTTP/1.0');
       await gateway.api('DELETE', `/v1/channels/${clientId}`);
@@ -141,7 +157,9 @@ describe.each(TEST_TRANSPORTS)('HTTP stream limits (%s transport)', (transport) 
       expect(head).toMatch(/^HTTP\/1\.[01] 200 /);
       expect(head!.toLowerCase()).not.toMatch(/content-length|transfer-encoding/);
       expect(head!.toLowerCase()).toMatch(/connection: close/);
-      expect(body).toMatch(/^:\n\ndata: \{"type":"open",[^\n]*\n\ndata: \{"type":"msg","seq":1,"data":"over HTTP\/1\.0"\}\n\ndata: \{"type":"close","code":4001,"reason":"INVALID_TOKEN"\}\n\n$/);
+      expect(body).toMatch(
+        /^:\n\ndata: \{"type":"open",[^\n]*\n\ndata: \{"type":"msg","seq":1,"data":"over HTTP\/1\.0"\}\n\ndata: \{"type":"close","code":4001,"reason":"INVALID_TOKEN"\}\n\n$/,
+      );
     });
   }
 });

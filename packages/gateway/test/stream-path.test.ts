@@ -10,8 +10,7 @@ import { TestSocket } from './support/test-socket.js';
 import { TEST_TRANSPORTS } from './support/transports.js';
 
 /** A frame with what differs between two clients (ID, epoch, expiry, connection ID, server time) blanked. */
-const shape = (frame: ServerFrame) =>
-  frame.type === 'open' ? { ...frame, clientId: '', epoch: '', expiresAt: 0, connectionId: '', serverTime: 0 } : frame;
+const shape = (frame: ServerFrame) => (frame.type === 'open' ? { ...frame, clientId: '', epoch: '', expiresAt: 0, connectionId: '', serverTime: 0 } : frame);
 
 describe.each(TEST_TRANSPORTS)('HTTP stream path (%s transport)', (transport) => {
   let gateway: TestGateway;

@@ -100,10 +100,19 @@ describe('POST /v1/refresh and CG_ALLOWED_ORIGINS', () => {
     socket.send({ type: 'hello', token });
     const open = (await socket.waitForFrame((frame) => frame.type === 'open')) as OpenFrame;
     const next = await gateway.createChannel({ clientId, durationMinutes: 5 });
-    const post = (origin: string) => fetch(`${gateway.httpUrl}/v1/refresh`, { method: 'POST', headers: { origin }, body: JSON.stringify({ token: next.token, connectionId: open.connectionId }) });
+    const post = (origin: string) =>
+      fetch(`${gateway.httpUrl}/v1/refresh`, {
+        method: 'POST',
+        headers: { origin },
+        body: JSON.stringify({ token: next.token, connectionId: open.connectionId }),
+      });
 
     const refused = await post('https://evil.example');
-    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code, refused.headers.get('access-control-allow-origin')]).toEqual([403, 'origin_rejected', null]);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code, refused.headers.get('access-control-allow-origin')]).toEqual([
+      403,
+      'origin_rejected',
+      null,
+    ]);
     expect(socket.frames.some((frame) => frame.type === 'refreshed')).toBe(false);
 
     const allowed = await post('https://app.example');

@@ -25,7 +25,10 @@ interface Captured {
 class RawApp {
   readonly requests: Captured[] = [];
   private wake: Array<() => void> = [];
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
   static async start(): Promise<RawApp> {
     let app: RawApp | undefined;
     const server = createServer((request, response) => {
@@ -100,7 +103,12 @@ describe('sendWebhook body formats', () => {
   let app: RawApp;
   afterEach(async () => app?.stop());
   const job = { id: 'ev-1', event: 'connected' as const, clientId: AWKWARD_ID, firstAt: 1_700_000_000_000, attempts: 0 };
-  const target = (bodyFormat?: WebhookTarget['bodyFormat']): WebhookTarget => ({ url: app.url, secret: SECRET, timeoutMs: 2_000, ...(bodyFormat ? { bodyFormat } : {}) });
+  const target = (bodyFormat?: WebhookTarget['bodyFormat']): WebhookTarget => ({
+    url: app.url,
+    secret: SECRET,
+    timeoutMs: 2_000,
+    ...(bodyFormat ? { bodyFormat } : {}),
+  });
 
   it('multipart: one form-data field `from`, signed over the exact bytes sent', async () => {
     app = await RawApp.start();

@@ -113,7 +113,8 @@ export function webhookV2SignedText(delivery: Omit<WebhookDelivery, 'timestamp'>
 
 /** The `X-Channel-Signature-V2` value: `v2=<hex>`. */
 export function signWebhookV2(hmac: HmacSha256, secret: string, delivery: WebhookDelivery): string {
-  if (!WEBHOOK_EVENT_ID_PATTERN.test(delivery.eventId)) throw new Error(`the event ID must match ${WEBHOOK_EVENT_ID_PATTERN}: ${JSON.stringify(delivery.eventId)}`);
+  if (!WEBHOOK_EVENT_ID_PATTERN.test(delivery.eventId))
+    throw new Error(`the event ID must match ${WEBHOOK_EVENT_ID_PATTERN}: ${JSON.stringify(delivery.eventId)}`);
   return V2 + toHex(hmac(secret, webhookV2SignedText(delivery)));
 }
 

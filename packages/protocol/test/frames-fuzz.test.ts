@@ -16,7 +16,10 @@ const position = fc.oneof(
   fc.anything(),
 );
 const frameLike = fc.oneof(
-  fc.record({ type: fc.constantFrom('hello', 'ping', 'refresh', 'msg', 'HELLO', ''), token: fc.oneof(fc.string({ maxLength: 600 }), fc.anything()), resume: position }, { requiredKeys: [] }),
+  fc.record(
+    { type: fc.constantFrom('hello', 'ping', 'refresh', 'msg', 'HELLO', ''), token: fc.oneof(fc.string({ maxLength: 600 }), fc.anything()), resume: position },
+    { requiredKeys: [] },
+  ),
   fc.jsonValue(),
   fc.anything(),
 );

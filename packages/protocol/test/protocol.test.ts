@@ -36,8 +36,22 @@ describe('frames', () => {
   it('parses the frames a client may send, and nothing else', () => {
     expect(parseClientFrame('{"type":"ping"}')).toEqual({ type: 'ping' });
     expect(parseClientFrame('{"type":"hello","token":"t"}')).toEqual({ type: 'hello', token: 't' });
-    expect(parseClientFrame('{"type":"hello","token":"t","resume":{"epoch":"e","seq":3}}')).toEqual({ type: 'hello', token: 't', resume: { epoch: 'e', seq: 3 } });
-    for (const bad of ['', 'null', '[]', '{"type":"hello"}', '{"type":"hello","token":""}', `{"type":"hello","token":"${'x'.repeat(513)}"}`, '{"type":"hello","token":"t","resume":{"epoch":"e","seq":1.5}}', '{"type":"hello","token":"t","resume":{"seq":1}}', '{"type":"msg"}']) {
+    expect(parseClientFrame('{"type":"hello","token":"t","resume":{"epoch":"e","seq":3}}')).toEqual({
+      type: 'hello',
+      token: 't',
+      resume: { epoch: 'e', seq: 3 },
+    });
+    for (const bad of [
+      '',
+      'null',
+      '[]',
+      '{"type":"hello"}',
+      '{"type":"hello","token":""}',
+      `{"type":"hello","token":"${'x'.repeat(513)}"}`,
+      '{"type":"hello","token":"t","resume":{"epoch":"e","seq":1.5}}',
+      '{"type":"hello","token":"t","resume":{"seq":1}}',
+      '{"type":"msg"}',
+    ]) {
       expect(parseClientFrame(bad)).toBeUndefined();
     }
   });
@@ -45,16 +59,32 @@ describe('frames', () => {
     expect(parseClientFrame('{"type":"refresh","token":"t"}')).toEqual({ type: 'refresh', token: 't' });
     // Only the token is kept: a resume position means nothing on a live socket.
     expect(parseClientFrame('{"type":"refresh","token":"t","resume":{"epoch":"e","seq":3}}')).toEqual({ type: 'refresh', token: 't' });
-    for (const bad of ['{"type":"refresh"}', '{"type":"refresh","token":""}', '{"type":"refresh","token":7}', `{"type":"refresh","token":"${'x'.repeat(513)}"}`, '{"type":"refreshed","token":"t"}']) {
+    for (const bad of [
+      '{"type":"refresh"}',
+      '{"type":"refresh","token":""}',
+      '{"type":"refresh","token":7}',
+      `{"type":"refresh","token":"${'x'.repeat(513)}"}`,
+      '{"type":"refreshed","token":"t"}',
+    ]) {
       expect(parseClientFrame(bad)).toBeUndefined();
     }
   });
   it('parses the refresh answers a gateway sends, and refuses malformed ones', () => {
-    expect(parseServerFrame('{"type":"refreshed","expiresAt":1700000000000,"serverTime":1699999990000}')).toEqual({ type: 'refreshed', expiresAt: 1700000000000, serverTime: 1699999990000 });
+    expect(parseServerFrame('{"type":"refreshed","expiresAt":1700000000000,"serverTime":1699999990000}')).toEqual({
+      type: 'refreshed',
+      expiresAt: 1700000000000,
+      serverTime: 1699999990000,
+    });
     for (const reason of ['invalid_token', 'expired', 'other_client', 'unavailable']) {
       expect(parseServerFrame(JSON.stringify({ type: 'refresh-refused', reason }))).toEqual({ type: 'refresh-refused', reason });
     }
-    for (const bad of ['{"type":"refreshed"}', '{"type":"refreshed","expiresAt":"soon"}', '{"type":"refreshed","expiresAt":1.5}', '{"type":"refresh-refused"}', '{"type":"refresh-refused","reason":"nope"}']) {
+    for (const bad of [
+      '{"type":"refreshed"}',
+      '{"type":"refreshed","expiresAt":"soon"}',
+      '{"type":"refreshed","expiresAt":1.5}',
+      '{"type":"refresh-refused"}',
+      '{"type":"refresh-refused","reason":"nope"}',
+    ]) {
       expect(parseServerFrame(bad)).toBeUndefined();
     }
     const open = { type: 'open', clientId: 'c', epoch: 'e', expiresAt: 2, connectionId: 'a1b2c3.0', serverTime: 1 };
@@ -70,7 +100,15 @@ describe('frames', () => {
     expect(encodeServerFrame(frame)).toBe('{"type":"close","code":4003,"reason":"REPLACED"}');
     expect(parseServerFrame(encodeServerFrame(frame))).toEqual(frame);
     expect(parseServerFrame('{"type":"close","code":4001,"reason":"INVALID_TOKEN","extra":1}')).toEqual({ type: 'close', code: 4001, reason: 'INVALID_TOKEN' });
-    for (const bad of ['{"type":"close"}', '{"type":"close","code":"4003","reason":""}', '{"type":"close","code":999,"reason":""}', '{"type":"close","code":5000,"reason":""}', '{"type":"close","code":4003.5,"reason":""}', '{"type":"close","code":4003}', `{"type":"close","code":4003,"reason":"${'x'.repeat(124)}"}`]) {
+    for (const bad of [
+      '{"type":"close"}',
+      '{"type":"close","code":"4003","reason":""}',
+      '{"type":"close","code":999,"reason":""}',
+      '{"type":"close","code":5000,"reason":""}',
+      '{"type":"close","code":4003.5,"reason":""}',
+      '{"type":"close","code":4003}',
+      `{"type":"close","code":4003,"reason":"${'x'.repeat(124)}"}`,
+    ]) {
       expect(parseServerFrame(bad)).toBeUndefined();
     }
   });

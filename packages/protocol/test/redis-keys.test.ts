@@ -34,11 +34,17 @@ describe('client IDs in Redis keys', () => {
   it('maps no two distinct client IDs to one key (property)', () => {
     fc.assert(
       // Random pairs rarely collide by chance, so half the pairs are an ID and its own tag taken as an ID.
-      fc.property(fc.oneof(fc.tuple(clientIds, clientIds), clientIds.map((id) => [id, clientTag(id)] as const)), ([a, b]) => {
-        fc.pre(a !== b);
-        expect(keys.channel(a)).not.toBe(keys.channel(b));
-        expect(keys.buffer(a)).not.toBe(keys.buffer(b));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.tuple(clientIds, clientIds),
+          clientIds.map((id) => [id, clientTag(id)] as const),
+        ),
+        ([a, b]) => {
+          fc.pre(a !== b);
+          expect(keys.channel(a)).not.toBe(keys.channel(b));
+          expect(keys.buffer(a)).not.toBe(keys.buffer(b));
+        },
+      ),
       { seed: FUZZ_SEED, numRuns: fuzzRuns(2_000) },
     );
   });

@@ -27,7 +27,14 @@ describe('presence webhook requests', () => {
   it('go to GAE paths with the X-Channel headers', () => {
     expect(presenceWebhookPath('connected')).toBe('/_ah/channel/connected/');
     expect(presenceWebhookPath('disconnected')).toBe('/_ah/channel/disconnected/');
-    expect(Object.values(WebhookHeader)).toEqual(['X-Channel-Event', 'X-Channel-Event-Id', 'X-Channel-Event-Time', 'X-Channel-Timestamp', 'X-Channel-Signature', 'X-Channel-Signature-V2']);
+    expect(Object.values(WebhookHeader)).toEqual([
+      'X-Channel-Event',
+      'X-Channel-Event-Id',
+      'X-Channel-Event-Time',
+      'X-Channel-Timestamp',
+      'X-Channel-Signature',
+      'X-Channel-Signature-V2',
+    ]);
   });
 
   it('carry the client ID as the form field from, urlencoded or multipart', () => {
@@ -52,8 +59,10 @@ describe('v1 webhook signatures (still sent, for verifiers of the earlier format
     expect(signWebhook(hmac, 'sécret', NOW, 'from=%C3%BC+%F0%9F%99%82')).toBe('v1=7d7aa68d01a790c3e8c84d2b917146221a883edba87508af235af1e8d309e7fd');
   });
 
-  it('are refused by this version\'s verifier, which requires v2', () => {
-    expect(verifyWebhook(hmac, { secret: SECRET, timestamp: String(NOW), signature: ALICE, body: 'from=alice', event: 'connected', eventId: '42', now: NOW })).toBe(false);
+  it("are refused by this version's verifier, which requires v2", () => {
+    expect(
+      verifyWebhook(hmac, { secret: SECRET, timestamp: String(NOW), signature: ALICE, body: 'from=alice', event: 'connected', eventId: '42', now: NOW }),
+    ).toBe(false);
   });
 });
 

@@ -62,7 +62,8 @@ export class ChannelGatewayClient {
     this.#transport = resolved.transport;
     this.#retry = resolved.retry;
     this.#deadlineMs = resolved.deadlineMs;
-    this.#batcher = resolved.batching && new SendBatcher((items, timeoutMs, signal) => this.#postBatch(items, timeoutMs, signal), resolved.batching, resolved.retry);
+    this.#batcher =
+      resolved.batching && new SendBatcher((items, timeoutMs, signal) => this.#postBatch(items, timeoutMs, signal), resolved.batching, resolved.retry);
   }
 
   /** Creates a channel (a token for a client ID), like GAE's `create_channel`. */

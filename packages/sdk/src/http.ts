@@ -36,13 +36,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export async function request(
-  transport: Transport,
-  method: string,
-  path: string,
-  body?: unknown,
-  options: RequestOptions = {},
-): Promise<Answer> {
+export async function request(transport: Transport, method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<Answer> {
   const what = `${method} ${path}`;
   const headers: Record<string, string> = {
     authorization: `Bearer ${transport.apiKey}`,

@@ -68,5 +68,9 @@ export function itemError(result: BatchSendResult): ChannelGatewayError {
   const code = error?.code ?? 'invalid_field';
   const field = error?.field?.replace(/^messages\[\d+\]\./, '');
   const status = code === 'idempotency_key_reused' ? 409 : 400;
-  return new ChannelGatewayError(`POST /v1/messages refused (${status} ${code}${field ? ` [${field}]` : ''}): ${error?.message ?? 'invalid'}`, { code, status, field });
+  return new ChannelGatewayError(`POST /v1/messages refused (${status} ${code}${field ? ` [${field}]` : ''}): ${error?.message ?? 'invalid'}`, {
+    code,
+    status,
+    field,
+  });
 }

@@ -88,7 +88,8 @@ export function checkBatchItem(item: unknown, index: number): { item: WireItem }
   try {
     if (typeof item !== 'object' || item === null) throw invalidField(field, 'must be an object');
     const { clientId, token, message, idempotencyKey } = item as Record<string, unknown>;
-    if (clientId !== undefined && token !== undefined) throw invalidField(`${field}.token`, 'must not be given together with clientId (send to one or the other)');
+    if (clientId !== undefined && token !== undefined)
+      throw invalidField(`${field}.token`, 'must not be given together with clientId (send to one or the other)');
     if (clientId === undefined && token === undefined) throw invalidField(`${field}.clientId`, 'is required (or token, to send by token)');
     // Copy only the known fields so stray properties of the caller's objects are not sent.
     const recipient = token !== undefined ? { token: checkToken(token, `${field}.token`) } : { clientId: checkClientId(clientId, `${field}.clientId`) };

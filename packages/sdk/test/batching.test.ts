@@ -34,7 +34,15 @@ const sentMessages = () => server.received.map((request) => itemsOf(request).map
 function answer(request: ReceivedRequest, response: ServerResponse): void {
   const results = itemsOf(request).map(({ clientId, message }) => {
     if (message.endsWith(':reused')) {
-      return { clientId, status: 'invalid', error: { code: 'idempotency_key_reused', message: 'messages[0].idempotencyKey was first used for a different message', field: 'messages[0].idempotencyKey' } };
+      return {
+        clientId,
+        status: 'invalid',
+        error: {
+          code: 'idempotency_key_reused',
+          message: 'messages[0].idempotencyKey was first used for a different message',
+          field: 'messages[0].idempotencyKey',
+        },
+      };
     }
     return { clientId, status: message.endsWith(':queued') ? 'queued' : 'routed' };
   });
@@ -45,7 +53,12 @@ describe('coalescing', () => {
   it('sends the sendMessage calls of one turn as one request, each caller getting its own status', async () => {
     server.handle(answer);
     const sdk = client();
-    const answers = await Promise.all([sdk.sendMessage('a', 'a1'), sdk.sendMessage('b', 'b1:queued'), sdk.sendMessage('a', 'a2'), sdk.sendMessageToToken('tok', 't1')]);
+    const answers = await Promise.all([
+      sdk.sendMessage('a', 'a1'),
+      sdk.sendMessage('b', 'b1:queued'),
+      sdk.sendMessage('a', 'a2'),
+      sdk.sendMessageToToken('tok', 't1'),
+    ]);
     expect(answers).toEqual([{ status: 'routed' }, { status: 'queued' }, { status: 'routed' }, { status: 'routed' }]);
     expect(server.received).toHaveLength(1);
     expect(server.received[0]!.url).toBe('/v1/messages');
@@ -144,7 +157,14 @@ describe('coalescing', () => {
   it('carries sendMessages items in the same requests as concurrent sendMessage calls', async () => {
     server.handle(answer);
     const sdk = client();
-    const [single, many] = await Promise.all([sdk.sendMessage('a', 'one'), sdk.sendMessages([{ clientId: 'a', message: 'two' }, { clientId: '', message: 'bad' }, { clientId: 'b', message: 'three:queued' }])]);
+    const [single, many] = await Promise.all([
+      sdk.sendMessage('a', 'one'),
+      sdk.sendMessages([
+        { clientId: 'a', message: 'two' },
+        { clientId: '', message: 'bad' },
+        { clientId: 'b', message: 'three:queued' },
+      ]),
+    ]);
     expect(single).toEqual({ status: 'routed' });
     expect(many.results.map((r) => r.status)).toEqual(['routed', 'invalid', 'queued']);
     expect(sentMessages()).toEqual([['one', 'two', 'three:queued']]);

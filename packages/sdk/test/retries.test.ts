@@ -25,16 +25,25 @@ function failThen(failures: number, fail: (response: import('node:http').ServerR
   let seen = 0;
   server.handle((request, response) => {
     if (seen++ < failures) return fail(response);
-    response.writeHead(request.url.startsWith('/v1/channels') && request.method === 'POST' && request.url !== '/v1/channels' ? 202 : 200, { 'content-type': 'application/json' });
+    response.writeHead(request.url.startsWith('/v1/channels') && request.method === 'POST' && request.url !== '/v1/channels' ? 202 : 200, {
+      'content-type': 'application/json',
+    });
     response.end(JSON.stringify(answer(request.body)));
   });
 }
-const batchAnswer = (body: string) => ({ results: (JSON.parse(body) as { messages: Array<{ clientId: string }> }).messages.map(({ clientId }) => ({ clientId, status: 'routed' })) });
-const unavailable = (response: import('node:http').ServerResponse) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify(apiError('unavailable', 'redis down')));
+const batchAnswer = (body: string) => ({
+  results: (JSON.parse(body) as { messages: Array<{ clientId: string }> }).messages.map(({ clientId }) => ({ clientId, status: 'routed' })),
+});
+const unavailable = (response: import('node:http').ServerResponse) =>
+  response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify(apiError('unavailable', 'redis down')));
 const dropped = (response: import('node:http').ServerResponse) => response.socket?.destroy();
 const silent = () => undefined;
 
-const keysOf = () => server.received.map((request) => request.headers['idempotency-key'] ?? (JSON.parse(request.body) as { messages: Array<{ idempotencyKey: string }> }).messages[0]!.idempotencyKey);
+const keysOf = () =>
+  server.received.map(
+    (request) =>
+      request.headers['idempotency-key'] ?? (JSON.parse(request.body) as { messages: Array<{ idempotencyKey: string }> }).messages[0]!.idempotencyKey,
+  );
 
 describe('retries', () => {
   it.each([

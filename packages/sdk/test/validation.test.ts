@@ -58,9 +58,7 @@ describe('constructor options', () => {
     ['no request in flight', { batching: { maxInFlight: 0 } }, 'batching.maxInFlight'],
   ])('refuses %s', (_name, override, field) => {
     const options = { baseUrl: 'https://gateway.example', apiKey: 'key', ...override };
-    expect(() => new ChannelGatewayClient(options)).toThrowError(
-      expect.objectContaining({ name: 'ChannelGatewayError', code: 'invalid_field', field }),
-    );
+    expect(() => new ChannelGatewayClient(options)).toThrowError(expect.objectContaining({ name: 'ChannelGatewayError', code: 'invalid_field', field }));
   });
 
   it('accepts a URL object with a path prefix', () => {
@@ -151,7 +149,9 @@ describe('sendMessages', () => {
 
   it('sends nothing when no item is valid', async () => {
     const { results } = await client.sendMessages([{ clientId: '', message: 'm' }]);
-    expect(results).toEqual([{ clientId: '', status: 'invalid', error: { code: 'invalid_field', field: 'messages[0].clientId', message: 'messages[0].clientId must not be empty' } }]);
+    expect(results).toEqual([
+      { clientId: '', status: 'invalid', error: { code: 'invalid_field', field: 'messages[0].clientId', message: 'messages[0].clientId must not be empty' } },
+    ]);
     expect(calls).toBe(0);
   });
 
@@ -170,8 +170,16 @@ describe('send by token', () => {
 
   it('answers a batch item naming both a client ID and a token, or neither, invalid', async () => {
     const { results } = await client.sendMessages([{ clientId: 'a', token: 't', message: 'm' } as never, { message: 'm' } as never]);
-    expect(results[0]).toMatchObject({ clientId: 'a', status: 'invalid', error: { field: 'messages[0].token', message: expect.stringMatching(/together with clientId/) } });
-    expect(results[1]).toMatchObject({ clientId: '', status: 'invalid', error: { field: 'messages[1].clientId', message: expect.stringMatching(/is required \(or token/) } });
+    expect(results[0]).toMatchObject({
+      clientId: 'a',
+      status: 'invalid',
+      error: { field: 'messages[0].token', message: expect.stringMatching(/together with clientId/) },
+    });
+    expect(results[1]).toMatchObject({
+      clientId: '',
+      status: 'invalid',
+      error: { field: 'messages[1].clientId', message: expect.stringMatching(/is required \(or token/) },
+    });
     expect(calls).toBe(0);
   });
 

@@ -11,10 +11,16 @@ import { fuzzRuns, FUZZ_SEED } from '../../../test/support/fuzz.js';
 const settings = { seed: FUZZ_SEED, numRuns: fuzzRuns(3_000) };
 const NOW = 1_780_000_000_000;
 const EVENT_ID = '17';
-const sign = (secret: string, timestamp: string, body: string) => `v2=${createHmac('sha256', secret).update(`v2.${timestamp}.connected.${EVENT_ID}.${body}`).digest('hex')}`;
+const sign = (secret: string, timestamp: string, body: string) =>
+  `v2=${createHmac('sha256', secret).update(`v2.${timestamp}.connected.${EVENT_ID}.${body}`).digest('hex')}`;
 
 const header = fc.option(
-  fc.oneof(fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 100 }), fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), maxLength: 70 }).map((hex) => `v2=${hex}`), fc.nat().map(String)),
+  fc.oneof(
+    fc.string({ maxLength: 100 }),
+    fc.string({ unit: 'binary', maxLength: 100 }),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), maxLength: 70 }).map((hex) => `v2=${hex}`),
+    fc.nat().map(String),
+  ),
   { nil: undefined },
 );
 
@@ -32,13 +38,20 @@ describe('webhook signatures under fuzzing', () => {
 
   it('accepts a genuine signature and refuses it for any other body', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 16 }), fc.string({ maxLength: 200 }), fc.string({ maxLength: 200 }), fc.integer({ min: -299_000, max: 299_000 }), (secret, body, other, skew) => {
-        const timestamp = String(NOW + skew);
-        const signature = sign(secret, timestamp, body);
-        expect(verifyWebhookSignature({ secret, event: 'connected', eventId: EVENT_ID, timestamp, signature, body, now: NOW })).toBe(true);
-        expect(verifyWebhookSignature({ secret, event: 'disconnected', eventId: EVENT_ID, timestamp, signature, body, now: NOW })).toBe(false);
-        if (other !== body) expect(verifyWebhookSignature({ secret, event: 'connected', eventId: EVENT_ID, timestamp, signature, body: other, now: NOW })).toBe(false);
-      }),
+      fc.property(
+        fc.string({ minLength: 16 }),
+        fc.string({ maxLength: 200 }),
+        fc.string({ maxLength: 200 }),
+        fc.integer({ min: -299_000, max: 299_000 }),
+        (secret, body, other, skew) => {
+          const timestamp = String(NOW + skew);
+          const signature = sign(secret, timestamp, body);
+          expect(verifyWebhookSignature({ secret, event: 'connected', eventId: EVENT_ID, timestamp, signature, body, now: NOW })).toBe(true);
+          expect(verifyWebhookSignature({ secret, event: 'disconnected', eventId: EVENT_ID, timestamp, signature, body, now: NOW })).toBe(false);
+          if (other !== body)
+            expect(verifyWebhookSignature({ secret, event: 'connected', eventId: EVENT_ID, timestamp, signature, body: other, now: NOW })).toBe(false);
+        },
+      ),
       settings,
     );
   });

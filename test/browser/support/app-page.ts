@@ -61,9 +61,7 @@ function htmlAttribute(value: string): string {
 }
 
 export function renderAppPage({ jsapiUrl, token, handlers = 'object', channelOptions }: AppPageOptions): string {
-  const channel = channelOptions
-    ? `new goog.appengine.Channel(token, ${scriptLiteral(channelOptions)})`
-    : 'new goog.appengine.Channel(token)';
+  const channel = channelOptions ? `new goog.appengine.Channel(token, ${scriptLiteral(channelOptions)})` : 'new goog.appengine.Channel(token)';
   return `<!doctype html>
 <html>
 <head><meta charset="utf-8"><title>Channel Gateway test app</title></head>

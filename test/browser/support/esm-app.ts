@@ -163,7 +163,10 @@ export class EsmAppPage {
         { timeout: timeoutMs },
       );
     } catch (error) {
-      throw new Error(`waiting for ${count} ${type} event(s): ${(error as Error).message.split('\n')[0]}; page events: ${JSON.stringify(await this.events())}`, { cause: error });
+      throw new Error(
+        `waiting for ${count} ${type} event(s): ${(error as Error).message.split('\n')[0]}; page events: ${JSON.stringify(await this.events())}`,
+        { cause: error },
+      );
     }
     return this.events();
   }

@@ -51,7 +51,13 @@ export function expectDelivered(received: string[], flow: MessageFlow): void {
   const disorder = numbers.filter((n, i) => i > 0 && n <= numbers[i - 1]!);
   expect(disorder, `out of order or repeated in ${numbers.join(',')}`).toEqual([]);
   const seen = new Set(numbers);
-  expect(flow.acknowledged.filter((n) => !seen.has(n)), 'acknowledged but never delivered').toEqual([]);
-  expect(numbers.filter((n) => !flow.acknowledged.includes(n) && !flow.unacknowledged.has(n)), 'never sent').toEqual([]);
+  expect(
+    flow.acknowledged.filter((n) => !seen.has(n)),
+    'acknowledged but never delivered',
+  ).toEqual([]);
+  expect(
+    numbers.filter((n) => !flow.acknowledged.includes(n) && !flow.unacknowledged.has(n)),
+    'never sent',
+  ).toEqual([]);
   expect(flow.acknowledged.length).toBeGreaterThan(0);
 }

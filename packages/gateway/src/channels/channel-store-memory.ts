@@ -69,7 +69,16 @@ export class MemoryChannelStore implements ChannelStore {
       existing.expiresAt = Math.max(existing.expiresAt, expiresAt);
       return existing.generation;
     }
-    const channel: MemoryChannel = { generation: ulid(), epoch: ulid(), expiresAt, lastSeq: 0, deliveredSeq: 0, buffer: [], bufferBytes: 0, reportedConnected: false };
+    const channel: MemoryChannel = {
+      generation: ulid(),
+      epoch: ulid(),
+      expiresAt,
+      lastSeq: 0,
+      deliveredSeq: 0,
+      buffer: [],
+      bufferBytes: 0,
+      reportedConnected: false,
+    };
     this.channels.set(clientId, channel);
     return channel.generation;
   }

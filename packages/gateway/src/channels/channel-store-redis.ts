@@ -184,7 +184,13 @@ export class RedisChannelStore implements ChannelStore {
   }
 
   async info(clientId: string, now: number): Promise<ChannelInfo | undefined> {
-    const [exp, own, cat, gen] = await this.redis.hmget(this.keys.channel(clientId), ChannelField.expiresAt, ChannelField.owner, ChannelField.connectedAt, ChannelField.generation);
+    const [exp, own, cat, gen] = await this.redis.hmget(
+      this.keys.channel(clientId),
+      ChannelField.expiresAt,
+      ChannelField.owner,
+      ChannelField.connectedAt,
+      ChannelField.generation,
+    );
     const expiresAt = Number(exp);
     if (!exp || expiresAt <= now) return undefined;
     const owner = own ? parseOwner(own) : undefined;

@@ -154,12 +154,7 @@ export interface ChannelStore extends PresenceStore {
 }
 
 /** Which messages a socket gets, and which gap it is told about, given where it stands. Shared by both stores. */
-export function planReplay(
-  epoch: string,
-  lastSeq: number,
-  deliveredSeq: number,
-  resume: StreamPosition | undefined,
-): { from: number; gap?: GapFrame } {
+export function planReplay(epoch: string, lastSeq: number, deliveredSeq: number, resume: StreamPosition | undefined): { from: number; gap?: GapFrame } {
   if (!resume) return { from: deliveredSeq + 1 };
   if (resume.epoch !== epoch) return { from: deliveredSeq + 1, gap: { type: 'gap', reason: 'epoch' } };
   if (resume.seq > lastSeq) return { from: deliveredSeq + 1, gap: { type: 'gap', reason: 'position' } };

@@ -52,9 +52,12 @@ export function decodeEnvelope(envelope: string): InboxMessage | undefined {
   if (kind === 'q' && rest.length === 3) return { kind: 'ask-delivered', clientId, connectionId, to: { nodeId: rest[1]!, connectionId: rest[2]! } };
   if (kind === 'e' && rest.length === 4) {
     const expiresAt = Number(rest[1]);
-    return Number.isSafeInteger(expiresAt) && rest[1] !== '' ? { kind: 'refresh', clientId, connectionId, expiresAt, replyTo: { nodeId: rest[2]!, requestId: rest[3]! } } : undefined;
+    return Number.isSafeInteger(expiresAt) && rest[1] !== ''
+      ? { kind: 'refresh', clientId, connectionId, expiresAt, replyTo: { nodeId: rest[2]!, requestId: rest[3]! } }
+      : undefined;
   }
-  if (kind === 'a' && rest.length === 2 && (rest[1] === '1' || rest[1] === '0')) return { kind: 'refresh-answer', clientId, requestId: connectionId, applied: rest[1] === '1' };
+  if (kind === 'a' && rest.length === 2 && (rest[1] === '1' || rest[1] === '0'))
+    return { kind: 'refresh-answer', clientId, requestId: connectionId, applied: rest[1] === '1' };
   if (kind === 'h' && rest.length === 2) {
     const deliveredSeq = Number(rest[1]);
     return Number.isSafeInteger(deliveredSeq) && rest[1] !== '' ? { kind: 'handover', clientId, connectionId, deliveredSeq } : undefined;

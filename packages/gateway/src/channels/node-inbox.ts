@@ -9,7 +9,12 @@ export type InboxMessage =
    * socket waits to hear how far the replaced one delivered: answer `to.nodeId` with a `handover` for
    * `to.connectionId`. A kind of its own so that a node that does not know it still closes the old socket.
    */
-  | { readonly kind: 'ask-delivered'; readonly clientId: string; readonly connectionId: string; readonly to: { readonly nodeId: string; readonly connectionId: string } }
+  | {
+      readonly kind: 'ask-delivered';
+      readonly clientId: string;
+      readonly connectionId: string;
+      readonly to: { readonly nodeId: string; readonly connectionId: string };
+    }
   /**
    * The answer to an `ask-delivered`: the replaced socket delivered up to `deliveredSeq` (-1 when its node no
    * longer knows), so the newer socket `connectionId` replays only what comes after it.
@@ -21,7 +26,13 @@ export type InboxMessage =
    * `POST /v1/refresh` reached another node, which checked the new token: expire `connectionId` at
    * `expiresAt` from now on, and answer `replyTo.nodeId` with a `refresh-answer` for `replyTo.requestId`.
    */
-  | { readonly kind: 'refresh'; readonly clientId: string; readonly connectionId: string; readonly expiresAt: number; readonly replyTo: { readonly nodeId: string; readonly requestId: string } }
+  | {
+      readonly kind: 'refresh';
+      readonly clientId: string;
+      readonly connectionId: string;
+      readonly expiresAt: number;
+      readonly replyTo: { readonly nodeId: string; readonly requestId: string };
+    }
   /** Whether the `refresh` `requestId` was applied (false: that connection is no longer open on the node). */
   | { readonly kind: 'refresh-answer'; readonly clientId: string; readonly requestId: string; readonly applied: boolean };
 

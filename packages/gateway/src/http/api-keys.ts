@@ -75,7 +75,11 @@ export class ApiKeyGuard {
     this.options.metrics.authFailures.inc({ result: 'refused' });
     const { throttledNow, failures } = this.throttle.recordFailure(address, now);
     const budget = this.logBudget.take();
-    if (budget) this.options.logger.warn({ address, keyFingerprint: keyFingerprint(key), failures, ...(budget.suppressed ? { suppressed: budget.suppressed } : {}) }, 'api key refused');
+    if (budget)
+      this.options.logger.warn(
+        { address, keyFingerprint: keyFingerprint(key), failures, ...(budget.suppressed ? { suppressed: budget.suppressed } : {}) },
+        'api key refused',
+      );
     // Always logged: once per address and window, so it cannot flood.
     if (throttledNow) this.options.logger.warn({ address, failures, forSeconds: AUTH_WINDOW_MS / 1000 }, 'api key attempts throttled');
     throw new HttpApiError(401, ApiErrorCode.UNAUTHORIZED, authorization ? 'the API key is not valid' : 'missing Authorization: Bearer <api key>');

@@ -68,7 +68,10 @@ function toRequest(exchange: HttpExchange, makeRequest: () => Request): Request 
   try {
     return makeRequest();
   } catch {
-    return { status: 400, body: JSON.stringify({ error: { code: ApiErrorCode.INVALID_FIELD, message: 'the Host header or the path does not form a valid URL', field: 'Host' } }) };
+    return {
+      status: 400,
+      body: JSON.stringify({ error: { code: ApiErrorCode.INVALID_FIELD, message: 'the Host header or the path does not form a valid URL', field: 'Host' } }),
+    };
   }
 }
 
@@ -76,7 +79,8 @@ const JSON_HEADERS: Array<[string, string]> = [['content-type', 'application/jso
 
 async function respond(exchange: HttpExchange, handler: FetchHandler, makeRequest: () => Request, env: FetchEnv, options: FetchBridgeOptions): Promise<void> {
   const request = toRequest(exchange, makeRequest);
-  if (!(request instanceof Request)) return exchange.respond(request.status, request.allow ? [...JSON_HEADERS, ['allow', request.allow]] : JSON_HEADERS, request.body);
+  if (!(request instanceof Request))
+    return exchange.respond(request.status, request.allow ? [...JSON_HEADERS, ['allow', request.allow]] : JSON_HEADERS, request.body);
   let response: Response;
   let body: ArrayBuffer;
   try {

@@ -34,8 +34,15 @@ export interface RefreshRouteDeps {
 const REFUSALS: Record<Exclude<HttpRefreshResult, { expiresAt: number }>['refused'], HttpApiError> = {
   invalid_token: new HttpApiError(401, ApiErrorCode.INVALID_TOKEN, 'the token is unknown or was revoked', 'token'),
   expired: new HttpApiError(401, ApiErrorCode.TOKEN_EXPIRED, 'the token has expired', 'token'),
-  not_owner: new HttpApiError(409, ApiErrorCode.NOT_OWNER, "that connection does not hold the token's client (it closed, was replaced, or the token is for another client ID); nothing was changed", 'connectionId'),
-  unanswered: new HttpApiError(503, ApiErrorCode.UNAVAILABLE, 'the node holding that connection did not answer in time; try again', undefined, { 'Retry-After': '1' }),
+  not_owner: new HttpApiError(
+    409,
+    ApiErrorCode.NOT_OWNER,
+    "that connection does not hold the token's client (it closed, was replaced, or the token is for another client ID); nothing was changed",
+    'connectionId',
+  ),
+  unanswered: new HttpApiError(503, ApiErrorCode.UNAVAILABLE, 'the node holding that connection did not answer in time; try again', undefined, {
+    'Retry-After': '1',
+  }),
 };
 
 export function mountRefreshRoute(transport: Transport, deps: RefreshRouteDeps): void {
@@ -60,7 +67,9 @@ export function mountRefreshRoute(transport: Transport, deps: RefreshRouteDeps):
     }
     // A monotonic clock: a rate needs elapsed time, which a wall clock stepped back (NTP) would make negative.
     if (!limiter.allow(clientAddress(exchange, config.trustProxy), performance.now())) {
-      return fail(new HttpApiError(429, ApiErrorCode.RATE_LIMITED, 'too many refreshes from this address; try again shortly', undefined, { 'Retry-After': '1' }));
+      return fail(
+        new HttpApiError(429, ApiErrorCode.RATE_LIMITED, 'too many refreshes from this address; try again shortly', undefined, { 'Retry-After': '1' }),
+      );
     }
     readBody(exchange, config.maxInboundFrameBytes, (buffer) => {
       let request;

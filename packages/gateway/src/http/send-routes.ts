@@ -32,31 +32,32 @@ const BATCH_ROUTE = '/v1/messages';
 
 export function mountSendRoutes(transport: Transport, deps: SendRoutesDeps): void {
   /** Reads headers (only valid now), then the body, then runs `handle` and answers its result as JSON. */
-  const route = (name: string, handle: (body: unknown, req: { clientIdParam: string; idempotencyKey: string }) => Promise<unknown>) => (exchange: HttpExchange) => {
-    const contentType = exchange.header('content-type');
-    const clientIdParam = exchange.param(0);
-    const idempotencyKey = exchange.header('idempotency-key');
-    try {
-      deps.apiKeys.check(exchange.header('authorization'), exchange.remoteAddress(), exchange.header('x-forwarded-for'));
-    } catch (error) {
-      return answerError(exchange, name, error);
-    }
-    readBody(exchange, deps.maxBodyBytes, (buffer) => {
-      let body: unknown;
+  const route =
+    (name: string, handle: (body: unknown, req: { clientIdParam: string; idempotencyKey: string }) => Promise<unknown>) => (exchange: HttpExchange) => {
+      const contentType = exchange.header('content-type');
+      const clientIdParam = exchange.param(0);
+      const idempotencyKey = exchange.header('idempotency-key');
       try {
-        body = parseJsonBody(contentType, buffer.toString('utf8'));
+        deps.apiKeys.check(exchange.header('authorization'), exchange.remoteAddress(), exchange.header('x-forwarded-for'));
       } catch (error) {
         return answerError(exchange, name, error);
       }
-      handle(body, { clientIdParam, idempotencyKey }).then(
-        (result) => {
-          deps.metrics.countHttpRequest(name, 202);
-          writeJson(exchange, 202, result);
-        },
-        (error: unknown) => answerError(exchange, name, error),
-      );
-    });
-  };
+      readBody(exchange, deps.maxBodyBytes, (buffer) => {
+        let body: unknown;
+        try {
+          body = parseJsonBody(contentType, buffer.toString('utf8'));
+        } catch (error) {
+          return answerError(exchange, name, error);
+        }
+        handle(body, { clientIdParam, idempotencyKey }).then(
+          (result) => {
+            deps.metrics.countHttpRequest(name, 202);
+            writeJson(exchange, 202, result);
+          },
+          (error: unknown) => answerError(exchange, name, error),
+        );
+      });
+    };
 
   const answerError = (exchange: HttpExchange, name: string, error: unknown) => {
     const answer = errorResponse(error, deps.storesReachable());

@@ -20,8 +20,18 @@ export class GatewayMetrics {
     labelNames: ['result'],
     registers: [this.registry],
   });
-  readonly closes = new Counter({ name: 'cg_socket_closes_total', help: 'Sockets closed, by close code name', labelNames: ['reason'], registers: [this.registry] });
-  readonly sends = new Counter({ name: 'cg_sends_total', help: 'Messages accepted for sending, by status', labelNames: ['status'], registers: [this.registry] });
+  readonly closes = new Counter({
+    name: 'cg_socket_closes_total',
+    help: 'Sockets closed, by close code name',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly sends = new Counter({
+    name: 'cg_sends_total',
+    help: 'Messages accepted for sending, by status',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
   readonly idempotentReplays = new Counter({
     name: 'cg_idempotent_replays_total',
     help: 'Sends whose idempotency key was seen before for the same client and message: answered, not sent again',
@@ -32,13 +42,32 @@ export class GatewayMetrics {
     help: 'Sends refused because their idempotency key was first used for another client or message',
     registers: [this.registry],
   });
-  readonly deliveries = new Counter({ name: 'cg_deliveries_total', help: 'Message frames written to client sockets (live and replayed)', registers: [this.registry] });
+  readonly deliveries = new Counter({
+    name: 'cg_deliveries_total',
+    help: 'Message frames written to client sockets (live and replayed)',
+    registers: [this.registry],
+  });
   readonly replays = new Counter({ name: 'cg_replayed_messages_total', help: 'Buffered messages replayed when a socket opened', registers: [this.registry] });
   readonly gaps = new Counter({ name: 'cg_gaps_total', help: 'Gaps reported to clients, by reason', labelNames: ['reason'], registers: [this.registry] });
-  readonly drops = new Counter({ name: 'cg_drops_total', help: 'Messages that reached this node but not a socket, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly drops = new Counter({
+    name: 'cg_drops_total',
+    help: 'Messages that reached this node but not a socket, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly redisErrors = new Counter({ name: 'cg_redis_errors_total', help: 'Redis commands or connections that failed', registers: [this.registry] });
-  readonly httpRequests = new Counter({ name: 'cg_http_requests_total', help: 'HTTP API requests by route and status code', labelNames: ['route', 'code'], registers: [this.registry] });
-  readonly presenceEvents = new Counter({ name: 'cg_presence_events_total', help: 'Presence webhooks queued, by event', labelNames: ['event'], registers: [this.registry] });
+  readonly httpRequests = new Counter({
+    name: 'cg_http_requests_total',
+    help: 'HTTP API requests by route and status code',
+    labelNames: ['route', 'code'],
+    registers: [this.registry],
+  });
+  readonly presenceEvents = new Counter({
+    name: 'cg_presence_events_total',
+    help: 'Presence webhooks queued, by event',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
   readonly webhookDeliveries = new Counter({
     name: 'cg_webhook_deliveries_total',
     help: 'Webhook delivery attempts by event and result (delivered, failed)',
@@ -65,7 +94,11 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
   readonly webhookBacklog = new Gauge({ name: 'cg_webhook_backlog', help: 'Webhooks waiting for delivery (all nodes)', registers: [this.registry] });
-  readonly reapedClients = new Counter({ name: 'cg_reaped_clients_total', help: 'Clients released because the node holding them died', registers: [this.registry] });
+  readonly reapedClients = new Counter({
+    name: 'cg_reaped_clients_total',
+    help: 'Clients released because the node holding them died',
+    registers: [this.registry],
+  });
   readonly reapedNodes = new Counter({ name: 'cg_reaped_nodes_total', help: 'Dead nodes whose clients this node released', registers: [this.registry] });
   readonly liveNodes = new Gauge({ name: 'cg_live_nodes', help: 'Nodes whose heartbeat this node sees as current', registers: [this.registry] });
   readonly detachesPending = new Gauge({
@@ -86,7 +119,7 @@ export class GatewayMetrics {
   });
   readonly handovers = new Counter({
     name: 'cg_handovers_total',
-    help: 'Takeovers without a resume position, by how the older socket\'s delivered position was learnt (local, answered, unknown, unanswered, unreachable)',
+    help: "Takeovers without a resume position, by how the older socket's delivered position was learnt (local, answered, unknown, unanswered, unreachable)",
     labelNames: ['result'],
     registers: [this.registry],
   });

@@ -19,7 +19,10 @@ export class MemoryWebhookOutbox implements WebhookOutbox {
   }
 
   async claimDue(now: number, limit: number, leaseUntil: number): Promise<WebhookJob[]> {
-    const due = [...this.jobs.values()].filter((entry) => entry.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt).slice(0, limit);
+    const due = [...this.jobs.values()]
+      .filter((entry) => entry.dueAt <= now)
+      .sort((a, b) => a.dueAt - b.dueAt)
+      .slice(0, limit);
     for (const entry of due) entry.dueAt = leaseUntil;
     return due.map((entry) => entry.job);
   }

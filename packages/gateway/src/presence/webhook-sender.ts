@@ -7,7 +7,16 @@
  * The wire format is @channel-gateway/protocol's (webhooks.ts), shared with the SDK's check.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { multipartPresenceBody, presenceWebhookPath, signWebhook, signWebhookV2, urlencodedPresenceBody, WebhookHeader, type HmacSha256, type PresenceWebhookBody } from '@channel-gateway/protocol';
+import {
+  multipartPresenceBody,
+  presenceWebhookPath,
+  signWebhook,
+  signWebhookV2,
+  urlencodedPresenceBody,
+  WebhookHeader,
+  type HmacSha256,
+  type PresenceWebhookBody,
+} from '@channel-gateway/protocol';
 import type { WebhookBodyFormat } from '../config.js';
 import type { WebhookJob } from './webhook-outbox.js';
 

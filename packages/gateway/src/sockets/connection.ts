@@ -1,4 +1,12 @@
-import { CloseCode, describeCloseCode, encodeServerFrame, messageFrameFromEncoded, type GapFrame, type OpenFrame, type ServerFrame } from '@channel-gateway/protocol';
+import {
+  CloseCode,
+  describeCloseCode,
+  encodeServerFrame,
+  messageFrameFromEncoded,
+  type GapFrame,
+  type OpenFrame,
+  type ServerFrame,
+} from '@channel-gateway/protocol';
 import type { BufferedMessage } from '../channels/channel-store.js';
 import type { TransportSocket } from '../transport/transport.js';
 import type { DeadlineWheel } from './deadline-wheel.js';

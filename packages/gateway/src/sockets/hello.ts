@@ -77,7 +77,13 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   });
   let result;
   try {
-    result = await deps.channels.attach({ clientId: record.clientId, generation: record.generation, owner, now, ...(hello.resume ? { resume: hello.resume } : {}) });
+    result = await deps.channels.attach({
+      clientId: record.clientId,
+      generation: record.generation,
+      owner,
+      now,
+      ...(hello.resume ? { resume: hello.resume } : {}),
+    });
   } catch (error) {
     deps.registry.abandon(connection);
     if (!isStoreOutage(error)) deps.logger.warn({ err: (error as Error).message, clientId: record.clientId }, 'attach failed');
@@ -102,7 +108,14 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
   return {
     kind: 'attached',
     epoch: result.epoch,
-    open: { type: 'open', clientId: record.clientId, epoch: result.epoch, expiresAt: record.expiresAt, connectionId: connection.id, serverTime: deps.clock.now() },
+    open: {
+      type: 'open',
+      clientId: record.clientId,
+      epoch: result.epoch,
+      expiresAt: record.expiresAt,
+      connectionId: connection.id,
+      serverTime: deps.clock.now(),
+    },
     ...(gap ? { gap } : {}),
     replay: result.replay,
     lastSeq: result.lastSeq,
@@ -115,7 +128,14 @@ export async function handleHello(connection: Connection, hello: HelloFrame, dep
  * far that socket delivered: at once when it was on this node, otherwise from that node's answer (live
  * messages wait in `pending` meanwhile). Undefined when it cannot be learnt: replay from the stored position.
  */
-async function deliveredByPrevious(connection: Connection, clientId: string, result: Attached, previous: Connection | undefined, wanted: boolean, deps: HelloDeps): Promise<number | undefined> {
+async function deliveredByPrevious(
+  connection: Connection,
+  clientId: string,
+  result: Attached,
+  previous: Connection | undefined,
+  wanted: boolean,
+  deps: HelloDeps,
+): Promise<number | undefined> {
   const { nodeId, connectionId } = result.previousOwner!;
   const { metrics } = deps;
   if (nodeId === deps.nodeId) {
@@ -142,7 +162,8 @@ async function deliveredByPrevious(connection: Connection, clientId: string, res
   }
   const answer = await waiting.answer;
   metrics.handovers.inc({ result: answer === undefined ? 'unanswered' : answer < 0 ? 'unknown' : 'answered' });
-  if (answer === undefined) deps.logger.warn({ clientId, nodeId }, 'the previous node did not say how far its socket delivered: replaying from the stored position');
+  if (answer === undefined)
+    deps.logger.warn({ clientId, nodeId }, 'the previous node did not say how far its socket delivered: replaying from the stored position');
   return answer === undefined || answer < 0 ? undefined : answer;
 }
 

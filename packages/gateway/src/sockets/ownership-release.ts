@@ -132,7 +132,10 @@ export class OwnershipRelease {
       this.queued.delete(oldestId);
       this.unreleased.delete(oldestId);
       this.deps.metrics.releaseDrops.inc();
-      this.deps.logger.error({ clientId: oldest.clientId, queued: this.queued.size }, 'release retry queue full: gave up the oldest (the client stays owned until its channel expires)');
+      this.deps.logger.error(
+        { clientId: oldest.clientId, queued: this.queued.size },
+        'release retry queue full: gave up the oldest (the client stays owned until its channel expires)',
+      );
     }
     this.queued.set(socket.connectionId, socket);
     this.deps.metrics.detachesPending.set(this.queued.size);

@@ -56,7 +56,9 @@ export class SocketServer {
     deps.registry.answerHandoversWith({
       deliveredSeq: (connectionId) => this.release.deliveredSeq(connectionId),
       answer: (nodeId, message) => {
-        deps.inbox.publish(nodeId, message).catch((error: Error) => deps.logger.warn({ err: error.message, clientId: message.clientId }, 'could not answer a takeover'));
+        deps.inbox
+          .publish(nodeId, message)
+          .catch((error: Error) => deps.logger.warn({ err: error.message, clientId: message.clientId }, 'could not answer a takeover'));
       },
     });
     // One timer for all sockets: hello deadlines and token expiry, checked every quarter second.
@@ -138,7 +140,12 @@ export class SocketServer {
     const originRefused = config.allowedOrigins !== undefined && !config.allowedOrigins.includes(origin);
     if (originRefused) metrics.connects.inc({ result: 'origin_rejected' });
     // Refusals that the app must see as an error are upgraded and then closed with their code.
-    const connection = new Connection(`${this.bootId}.${(this.nextConnectionId++).toString(36)}`, config.maxBackpressureBytes, address, originRefused ? CloseCode.ORIGIN_REJECTED : undefined);
+    const connection = new Connection(
+      `${this.bootId}.${(this.nextConnectionId++).toString(36)}`,
+      config.maxBackpressureBytes,
+      address,
+      originRefused ? CloseCode.ORIGIN_REJECTED : undefined,
+    );
     return { accept: connection };
   }
 

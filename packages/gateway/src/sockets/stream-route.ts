@@ -49,7 +49,17 @@ export class StreamRoute<T> {
   mount(transport: Transport): void {
     transport.route('any', STREAM_PATH, (exchange) => {
       if (exchange.method === 'POST') return this.serve(exchange);
-      if (exchange.method === 'OPTIONS') return exchange.respond(204, [...this.cors(exchange), ['access-control-allow-methods', 'POST'], ['access-control-allow-headers', 'Content-Type'], ['access-control-max-age', '600']], '');
+      if (exchange.method === 'OPTIONS')
+        return exchange.respond(
+          204,
+          [
+            ...this.cors(exchange),
+            ['access-control-allow-methods', 'POST'],
+            ['access-control-allow-headers', 'Content-Type'],
+            ['access-control-max-age', '600'],
+          ],
+          '',
+        );
       const error = { error: { code: ApiErrorCode.METHOD_NOT_ALLOWED, message: `${exchange.method} is not served on ${STREAM_PATH}; POST the hello frame` } };
       exchange.respond(405, [JSON_TYPE, ['allow', 'POST, OPTIONS']], JSON.stringify(error));
     });
@@ -97,6 +107,11 @@ export class StreamRoute<T> {
     const origin = exchange.header('origin');
     const { allowedOrigins } = this.options;
     const allowed = origin !== '' && (allowedOrigins === undefined || allowedOrigins.includes(origin));
-    return allowed ? [['access-control-allow-origin', origin], ['vary', 'Origin']] : [['vary', 'Origin']];
+    return allowed
+      ? [
+          ['access-control-allow-origin', origin],
+          ['vary', 'Origin'],
+        ]
+      : [['vary', 'Origin']];
   }
 }

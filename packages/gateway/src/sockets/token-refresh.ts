@@ -118,7 +118,13 @@ export class TokenRefresh {
     const answer = this.answers.wait(requestId, REMOTE_REFRESH_WAIT_MS);
     let published: boolean;
     try {
-      published = await this.deps.inbox.publish(owner.nodeId, { kind: 'refresh', clientId, connectionId, expiresAt, replyTo: { nodeId: this.deps.nodeId, requestId } });
+      published = await this.deps.inbox.publish(owner.nodeId, {
+        kind: 'refresh',
+        clientId,
+        connectionId,
+        expiresAt,
+        replyTo: { nodeId: this.deps.nodeId, requestId },
+      });
     } catch (error) {
       this.answers.settle(requestId, undefined);
       throw error;

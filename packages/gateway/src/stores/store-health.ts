@@ -21,7 +21,12 @@ export function storeUnavailableBecause(error: unknown): StoreUnavailable | unde
   const message = error instanceof Error ? error.message : '';
   if (/\bOOM\b/.test(message)) return 'full';
   if (message === 'Command timed out') return 'not_answering';
-  if (/^(Connection is closed|Reached the max retries per request limit|Stream isn't writeable)|^(LOADING|MASTERDOWN|BUSY|READONLY|CLUSTERDOWN|TRYAGAIN)\b/.test(message)) return 'unreachable';
+  if (
+    /^(Connection is closed|Reached the max retries per request limit|Stream isn't writeable)|^(LOADING|MASTERDOWN|BUSY|READONLY|CLUSTERDOWN|TRYAGAIN)\b/.test(
+      message,
+    )
+  )
+    return 'unreachable';
   return undefined;
 }
 

@@ -129,7 +129,9 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       expect(result.replay.map((m) => m.seq)).toEqual([3]);
       expect(result.gap).toEqual({ type: 'gap', reason: 'expired', from: 1, to: 2 });
       await sendOne(channels, 'c1', enc('fresh'), now + 2 * MINUTE);
-      result = attached(await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now: now + 2 * MINUTE, resume: { epoch: result.epoch, seq: 2 } }));
+      result = attached(
+        await channels.attach({ clientId: 'c1', generation, owner: owner('2'), now: now + 2 * MINUTE, resume: { epoch: result.epoch, seq: 2 } }),
+      );
       expect(result.replay.map((m) => m.seq)).toEqual([4]);
       expect(result.gap).toEqual({ type: 'gap', reason: 'expired', from: 3, to: 3 });
     });
@@ -157,7 +159,15 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
       attached(await channels.attach({ clientId: 'c1', generation, owner: owner('1'), now }));
       const results = [];
       for (let i = 1; i <= 20; i++) results.push(await sendOne(i % 2 ? atOwner : channels, 'c1', enc(`m${i}`), now));
-      results.push(...(await atOwner.sendMany([{ clientId: 'c1', encodedData: enc('m21') }, { clientId: 'c1', encodedData: enc('m22') }], now)));
+      results.push(
+        ...(await atOwner.sendMany(
+          [
+            { clientId: 'c1', encodedData: enc('m21') },
+            { clientId: 'c1', encodedData: enc('m22') },
+          ],
+          now,
+        )),
+      );
       expect(results).toEqual(Array.from({ length: 22 }, (_, i) => ({ status: 'routed', seq: i + 1 })));
       const received = (await recorder.waitFor(22)).map((m) => (m.kind === 'deliver' ? `${m.seq}:${m.encodedData}` : m.kind));
       // Both ways may interleave differently (the socket orders by seq); each message arrives once.
@@ -202,7 +212,9 @@ export function channelStoreContract(name: string, makeStores: StoreSetFactory):
     it('sends a message that names a generation only while the channel is in it (a send by token)', async () => {
       const first = await openChannel('c1');
       expect(await channels.sendMany([{ clientId: 'c1', encodedData: enc('right'), generation: first }], now)).toEqual([{ status: 'queued', seq: 1 }]);
-      expect(await channels.sendMany([{ clientId: 'c1', encodedData: enc('wrong'), generation: 'not-the-generation' }], now)).toEqual([{ status: 'no_channel' }]);
+      expect(await channels.sendMany([{ clientId: 'c1', encodedData: enc('wrong'), generation: 'not-the-generation' }], now)).toEqual([
+        { status: 'no_channel' },
+      ]);
       expect(await channels.delete('c1', now)).toBe(true);
       const second = await openChannel('c1');
       expect(second).not.toBe(first);

@@ -25,7 +25,11 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startTestGateway(kind: StoreKind, overrides: Partial<GatewayConfig> = {}, keyPrefix = `t${randomBytes(6).toString('hex')}:`): Promise<TestGateway> {
+export async function startTestGateway(
+  kind: StoreKind,
+  overrides: Partial<GatewayConfig> = {},
+  keyPrefix = `t${randomBytes(6).toString('hex')}:`,
+): Promise<TestGateway> {
   const nodeId = `n${randomBytes(4).toString('hex')}`;
   const config = configWith({
     port: 0,

@@ -42,7 +42,13 @@ export interface StoreOptions extends Partial<BufferLimits> {
 
 export type StoreSetFactory = (options?: StoreOptions) => Promise<StoreSet>;
 
-export const DEFAULT_TEST_LIMITS: BufferLimits = { maxMessages: 100, maxBytes: 1_000_000, ttlMs: 300_000, idempotencyTtlMs: 300_000, idempotencyMaxKeys: 10_000 };
+export const DEFAULT_TEST_LIMITS: BufferLimits = {
+  maxMessages: 100,
+  maxBytes: 1_000_000,
+  ttlMs: 300_000,
+  idempotencyTtlMs: 300_000,
+  idempotencyMaxKeys: 10_000,
+};
 export const DEFAULT_TEST_PRESENCE: PresenceSettings = { webhooks: true, graceMs: 5_000, maxBacklog: 1_000 };
 
 function split(options: StoreOptions = {}): { limits: BufferLimits; presence: PresenceSettings } {

@@ -56,14 +56,15 @@ export class WebhookReceiver {
       event: header('x-channel-event') ?? '',
       clientId: new URLSearchParams(body).get('from') ?? '',
       contentType: header('content-type') ?? '',
-      signatureValid: verifyWebhookSignature({
-        secret,
-        event: presenceWebhookEventOf(path) ?? 'connected',
-        eventId: header('x-channel-event-id'),
-        timestamp: header('x-channel-timestamp'),
-        signature: header('x-channel-signature-v2'),
-        body,
-      }) && presenceWebhookEventOf(path) !== null,
+      signatureValid:
+        verifyWebhookSignature({
+          secret,
+          event: presenceWebhookEventOf(path) ?? 'connected',
+          eventId: header('x-channel-event-id'),
+          timestamp: header('x-channel-timestamp'),
+          signature: header('x-channel-signature-v2'),
+          body,
+        }) && presenceWebhookEventOf(path) !== null,
       at: Date.now(),
     });
     response.writeHead(200).end('ok');

@@ -15,7 +15,22 @@ const settings = { seed: FUZZ_SEED, numRuns: fuzzRuns(5_000) };
 const text = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom('', ' ', 'c1', 'key-1', '\u0000', '\u007f', '\ud800', 'é', '__proto__', 'x'.repeat(256), 'é'.repeat(129), 'k'.repeat(MAX_TOKEN_LENGTH), 'k'.repeat(MAX_TOKEN_LENGTH + 1), 'm'.repeat(40_000)),
+  fc.constantFrom(
+    '',
+    ' ',
+    'c1',
+    'key-1',
+    '\u0000',
+    '\u007f',
+    '\ud800',
+    'é',
+    '__proto__',
+    'x'.repeat(256),
+    'é'.repeat(129),
+    'k'.repeat(MAX_TOKEN_LENGTH),
+    'k'.repeat(MAX_TOKEN_LENGTH + 1),
+    'm'.repeat(40_000),
+  ),
 );
 const value = fc.oneof({ weight: 4, arbitrary: text }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
 const item = fc.oneof(
@@ -39,7 +54,12 @@ describe('batch item validation', () => {
   });
 
   it('refuses an unknown field, a __proto__ field and two recipients through the quick path as the schema does', () => {
-    for (const wire of ['{"clientId":"a","message":"m","extra":1}', '{"clientId":"a","message":"m","__proto__":{"x":1}}', '{"clientId":"a","token":"t","message":"m"}', '{"message":"m"}']) {
+    for (const wire of [
+      '{"clientId":"a","message":"m","extra":1}',
+      '{"clientId":"a","message":"m","__proto__":{"x":1}}',
+      '{"clientId":"a","token":"t","message":"m"}',
+      '{"message":"m"}',
+    ]) {
       const parsed = JSON.parse(wire) as unknown;
       const answer = parseBatchItem(parsed, 3);
       expect(answer).toHaveProperty('error');

@@ -50,7 +50,11 @@ describe('SendCoalescer', () => {
   it('sends what arrives in one turn as one call, in order, and answers each caller its own result', async () => {
     const store = recordingStore();
     const coalescer = new SendCoalescer(store.sendMany, clock);
-    const answers = await Promise.all([coalescer.send({ clientId: 'a', encodedData: '"1"' }), coalescer.send({ clientId: 'b', encodedData: '"2"' }), coalescer.send({ clientId: 'a', encodedData: '"3"' })]);
+    const answers = await Promise.all([
+      coalescer.send({ clientId: 'a', encodedData: '"1"' }),
+      coalescer.send({ clientId: 'b', encodedData: '"2"' }),
+      coalescer.send({ clientId: 'a', encodedData: '"3"' }),
+    ]);
     expect(store.calls).toEqual([
       [
         { clientId: 'a', encodedData: '"1"' },
@@ -115,7 +119,23 @@ describe('inbox envelopes', () => {
       { kind: 'refresh-answer', clientId: 'c', requestId: 'r1', applied: false },
     ];
     for (const message of messages) expect(decodeEnvelope(encodeEnvelope(message))).toEqual(message);
-    const bad = ['', 'd', 'dclient', 'dclient\nx\n""', 'qclient\n1', 'rclient\nab.1\nnode-b\ncd.3', 'qclient\nab.1\nnode-b', 'hclient\ncd.3', 'hclient\ncd.3\n', 'hclient\ncd.3\nx', 'eclient\nab.1\n\nnode-b\nr1', 'eclient\nab.1\nsoon\nnode-b\nr1', 'eclient\nab.1\n5\nnode-b', 'aclient\nr1', 'aclient\nr1\nyes'];
+    const bad = [
+      '',
+      'd',
+      'dclient',
+      'dclient\nx\n""',
+      'qclient\n1',
+      'rclient\nab.1\nnode-b\ncd.3',
+      'qclient\nab.1\nnode-b',
+      'hclient\ncd.3',
+      'hclient\ncd.3\n',
+      'hclient\ncd.3\nx',
+      'eclient\nab.1\n\nnode-b\nr1',
+      'eclient\nab.1\nsoon\nnode-b\nr1',
+      'eclient\nab.1\n5\nnode-b',
+      'aclient\nr1',
+      'aclient\nr1\nyes',
+    ];
     for (const envelope of bad) expect(decodeEnvelope(envelope)).toBeUndefined();
     // Unchanged since before ask-delivered existed, so a node that predates it still closes the old socket.
     expect(encodeEnvelope({ kind: 'replaced', clientId: 'c', connectionId: 'ab.1' })).toBe('rc\nab.1');

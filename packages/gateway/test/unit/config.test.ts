@@ -10,15 +10,36 @@ const KEY_B = 'key-b-0123456789abcdef';
 describe('configuration', () => {
   it('has working defaults and generates an API key when none is set', () => {
     const { config, unknownVariables } = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', redisUrl: undefined, keyPrefix: 'cg:', maxInboundFrameBytes: 4096, compression: false, webhooks: undefined });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      redisUrl: undefined,
+      keyPrefix: 'cg:',
+      maxInboundFrameBytes: 4096,
+      compression: false,
+      webhooks: undefined,
+    });
     expect(config.apiKeyGenerated).toBe(true);
     expect(config.apiKeys[0]!.length).toBeGreaterThanOrEqual(32);
     expect(unknownVariables).toEqual([]);
   });
 
   it('reads typed values and lists', () => {
-    const { config } = loadConfig({ CG_PORT: '9000', CG_API_KEYS: ` ${KEY_A}, ${KEY_B} ,,`, CG_ALLOWED_ORIGINS: 'https://x.example', CG_COMPRESSION: 'true', CG_BUFFER_MAX_MESSAGES: '7' });
-    expect(config).toMatchObject({ port: 9000, apiKeys: [KEY_A, KEY_B], apiKeyGenerated: false, allowedOrigins: ['https://x.example'], compression: true, buffer: { maxMessages: 7 } });
+    const { config } = loadConfig({
+      CG_PORT: '9000',
+      CG_API_KEYS: ` ${KEY_A}, ${KEY_B} ,,`,
+      CG_ALLOWED_ORIGINS: 'https://x.example',
+      CG_COMPRESSION: 'true',
+      CG_BUFFER_MAX_MESSAGES: '7',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      apiKeys: [KEY_A, KEY_B],
+      apiKeyGenerated: false,
+      allowedOrigins: ['https://x.example'],
+      compression: true,
+      buffer: { maxMessages: 7 },
+    });
   });
 
   it('names every invalid variable', () => {
@@ -35,7 +56,13 @@ describe('configuration', () => {
 
   it('reads Sentinel addresses and refuses one without a port', () => {
     const { config } = loadConfig({ CG_REDIS_SENTINELS: 's1.example:26379, 10.0.0.2:26380', CG_REDIS_SENTINEL_MASTER: 'main' });
-    expect(config).toMatchObject({ redisSentinels: [{ host: 's1.example', port: 26379 }, { host: '10.0.0.2', port: 26380 }], redisSentinelMaster: 'main' });
+    expect(config).toMatchObject({
+      redisSentinels: [
+        { host: 's1.example', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      redisSentinelMaster: 'main',
+    });
     expect(loadConfig({}).config).toMatchObject({ redisSentinels: undefined, redisSentinelMaster: 'mymaster' });
     expect(() => loadConfig({ CG_REDIS_SENTINELS: 's1.example' })).toThrow(/CG_REDIS_SENTINELS/);
   });
@@ -48,7 +75,9 @@ describe('configuration', () => {
   it('remembers idempotency keys for the buffer TTL by default, and never for less', () => {
     expect(loadConfig({ CG_BUFFER_TTL_SECONDS: '600' }).config.idempotency).toEqual({ ttlSeconds: 600, maxKeys: 1_000_000 });
     expect(loadConfig({ CG_IDEMPOTENCY_TTL_SECONDS: '3600', CG_IDEMPOTENCY_MAX_KEYS: '5000' }).config.idempotency).toEqual({ ttlSeconds: 3600, maxKeys: 5000 });
-    expect(() => loadConfig({ CG_BUFFER_TTL_SECONDS: '600', CG_IDEMPOTENCY_TTL_SECONDS: '599' })).toThrow(/CG_IDEMPOTENCY_TTL_SECONDS: must be at least CG_BUFFER_TTL_SECONDS/);
+    expect(() => loadConfig({ CG_BUFFER_TTL_SECONDS: '600', CG_IDEMPOTENCY_TTL_SECONDS: '599' })).toThrow(
+      /CG_IDEMPOTENCY_TTL_SECONDS: must be at least CG_BUFFER_TTL_SECONDS/,
+    );
   });
 
   it('refuses the placeholder API keys of the examples (docker-compose, Kubernetes secret)', () => {

@@ -51,7 +51,13 @@ describe('Connection lifecycle', () => {
     expect(connection.lastSeq).toBe(2); // what a takeover meanwhile is told it delivered
     expect(connection.deliver(message(6))).toBe(0); // live, while attaching: held
     expect(connection.ownsClient('e1')).toBe(true);
-    const { replayed, pending } = connection.goLive({ open: OPEN, gap: { type: 'gap', reason: 'position' }, replay: [message(3), message(4), message(5)], lastSeq: 5, delivered: 3 });
+    const { replayed, pending } = connection.goLive({
+      open: OPEN,
+      gap: { type: 'gap', reason: 'position' },
+      replay: [message(3), message(4), message(5)],
+      lastSeq: 5,
+      delivered: 3,
+    });
     expect(connection.state).toBe('open');
     expect(replayed).toBe(2); // 3 was delivered by the socket it replaced
     expect(pending).toEqual([message(6)]);

@@ -12,12 +12,19 @@ import { fuzzRuns, FUZZ_SEED } from '../../../../test/support/fuzz.js';
 const settings = { seed: FUZZ_SEED, numRuns: fuzzRuns(2_000) };
 
 /** Bodies shaped like the API's, with wrong types, extra keys and hostile strings mixed in. */
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '__proto__', 'constructor', '\u0000', '\ud800', 'x'.repeat(40_000)));
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('', '__proto__', 'constructor', '\u0000', '\ud800', 'x'.repeat(40_000)),
+);
 const value = fc.oneof(text, fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined));
 const bodies = fc.oneof(
   fc.record({ clientId: value, durationMinutes: fc.oneof(value, fc.double(), fc.integer()) }, { requiredKeys: [] }),
   fc.record({ message: value }, { requiredKeys: [] }),
-  fc.record({ messages: fc.oneof(value, fc.array(fc.record({ clientId: value, message: value }, { requiredKeys: [] }), { maxLength: 5 })) }, { requiredKeys: [] }),
+  fc.record(
+    { messages: fc.oneof(value, fc.array(fc.record({ clientId: value, message: value }, { requiredKeys: [] }), { maxLength: 5 })) },
+    { requiredKeys: [] },
+  ),
   fc.record({ clientIds: fc.oneof(value, fc.array(value, { maxLength: 5 })) }, { requiredKeys: [] }),
   fc.record({ token: value, connectionId: value }, { requiredKeys: [] }),
   fc.dictionary(text, value, { maxKeys: 4 }),
@@ -53,7 +60,10 @@ describe('request validation under fuzzing', () => {
   }
 
   it('parseJsonBody answers any text and content type with a value or a 4xx', () => {
-    const contentType = fc.oneof(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', '', 'application/x+json'), fc.string({ maxLength: 30 }));
+    const contentType = fc.oneof(
+      fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', '', 'application/x+json'),
+      fc.string({ maxLength: 30 }),
+    );
     fc.assert(
       fc.property(contentType, fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.json()), fc.boolean(), (type, body, optional) => {
         expectClearAnswer(() => parseJsonBody(type, body, optional));
@@ -63,6 +73,9 @@ describe('request validation under fuzzing', () => {
   });
 
   it('parsePathClientId answers any path segment with a value or a 4xx', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (segment) => expectClearAnswer(() => parsePathClientId(segment))), settings);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (segment) => expectClearAnswer(() => parsePathClientId(segment))),
+      settings,
+    );
   });
 });

@@ -12,14 +12,14 @@ async function firstIds(outbox: MemoryWebhookOutbox, count: number): Promise<str
   return (await outbox.claimDue(1_000, count, 2_000)).map((job) => job.id);
 }
 
-describe('the in-memory outbox\'s event IDs', () => {
+describe("the in-memory outbox's event IDs", () => {
   it('differ between two lifetimes of a node, and within one', async () => {
     const before = await firstIds(new MemoryWebhookOutbox(10), 3);
     const after = await firstIds(new MemoryWebhookOutbox(10), 3);
     expect(new Set([...before, ...after]).size).toBe(6);
   });
 
-  it('match the protocol\'s event ID pattern', async () => {
+  it("match the protocol's event ID pattern", async () => {
     for (const id of await firstIds(new MemoryWebhookOutbox(10), 2)) expect(id).toMatch(WEBHOOK_EVENT_ID_PATTERN);
   });
 });

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const status: SendStatus = (await gateway.sendMessage(clientId, 'hello from CommonJS TypeScript')).status;
   const error: unknown = await gateway.sendMessage(clientId, 'x'.repeat(MAX_MESSAGE_BYTES + 1)).catch((caught: unknown) => caught);
   const code = error instanceof ChannelGatewayError ? error.code : undefined;
-  console.log(JSON.stringify({ clientId, status, typedError: error instanceof ChannelGatewayError, code, replaced: CloseCode.REPLACED, format: typeof module }));
+  console.log(
+    JSON.stringify({ clientId, status, typedError: error instanceof ChannelGatewayError, code, replaced: CloseCode.REPLACED, format: typeof module }),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -14,4 +14,14 @@ const status: SendStatus = (await gateway.sendMessage(clientId, 'hello from a bu
 const error: unknown = await gateway.sendMessage(clientId, 'x'.repeat(MAX_MESSAGE_BYTES + 1)).catch((caught: unknown) => caught);
 const code = error instanceof ChannelGatewayError ? error.code : undefined;
 const replacedName = describeCloseCode(CloseCode.REPLACED).name;
-console.log(JSON.stringify({ clientId, status, typedError: error instanceof ChannelGatewayError, code, replaced: CloseCode.REPLACED, replacedName, browserSide: Object.keys(browserSide) }));
+console.log(
+  JSON.stringify({
+    clientId,
+    status,
+    typedError: error instanceof ChannelGatewayError,
+    code,
+    replaced: CloseCode.REPLACED,
+    replacedName,
+    browserSide: Object.keys(browserSide),
+  }),
+);

@@ -10,4 +10,14 @@ const status: SendStatus = (await gateway.sendMessage(clientId, 'hello from ES m
 const error: unknown = await gateway.sendMessage(clientId, 'x'.repeat(MAX_MESSAGE_BYTES + 1)).catch((caught: unknown) => caught);
 const code = error instanceof ChannelGatewayError ? error.code : undefined;
 const config: GatewayConfig = loadConfig({ CG_PORT: '9999', CG_API_KEYS: apiKey }).config;
-console.log(JSON.stringify({ clientId, status, typedError: error instanceof ChannelGatewayError, code, replaced: CloseCode.REPLACED, format: typeof import.meta.url, configPort: config.port }));
+console.log(
+  JSON.stringify({
+    clientId,
+    status,
+    typedError: error instanceof ChannelGatewayError,
+    code,
+    replaced: CloseCode.REPLACED,
+    format: typeof import.meta.url,
+    configPort: config.port,
+  }),
+);

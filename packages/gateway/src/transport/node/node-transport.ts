@@ -34,7 +34,12 @@ export class NodeTransport implements Transport {
     private readonly options: TransportOptions,
   ) {
     this.build = `node:http@${process.versions.node}+ws@${wsVersion}`;
-    this.server = createServer({ noDelay: true, headersTimeout: HTTP_IDLE_TIMEOUT_MS, keepAliveTimeout: HTTP_IDLE_TIMEOUT_MS, maxHeaderSize: MAX_REQUEST_HEADER_BYTES });
+    this.server = createServer({
+      noDelay: true,
+      headersTimeout: HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeout: HTTP_IDLE_TIMEOUT_MS,
+      maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
+    });
     this.server.timeout = HTTP_IDLE_TIMEOUT_MS;
     this.server.on('request', (req, res) => this.serve(req, res));
     // node:http hands CONNECT to this event and closes the connection unanswered when nobody listens.
@@ -148,7 +153,11 @@ export class NodeTransport implements Transport {
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
-        reject(new Error(error.code === 'EADDRINUSE' ? `cannot listen on ${host}:${port}: the port is in use` : `cannot listen on ${host}:${port}: ${error.message}`));
+        reject(
+          new Error(
+            error.code === 'EADDRINUSE' ? `cannot listen on ${host}:${port}: the port is in use` : `cannot listen on ${host}:${port}: ${error.message}`,
+          ),
+        );
       };
       this.server.once('error', onError);
       this.server.listen({ host, port, exclusive: true }, () => {
@@ -177,6 +186,10 @@ function headerOf(req: IncomingMessage, name: string): string {
 /** A plain HTTP answer on a socket that node:http handed over (upgrade, CONNECT), then the end of the connection. */
 function refuseUpgrade(socket: Duplex, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
   const length = Buffer.byteLength(body);
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\n${extra}Content-Length: ${length}\r\n\r\n${body}`);
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\n${extra}Content-Length: ${length}\r\n\r\n${body}`,
+  );
 }
